@@ -1,0 +1,283 @@
+"""Command line: parse, call one core function, render. Every failure is one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .errors import GateError
+
+EXIT_ERROR = 2
+
+
+def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
+    group = parser.add_argument_group("policy and engine")
+    group.add_argument("--policy", action="append", type=Path, default=[], metavar="DIR",
+                       help="extra policy directory (repeatable); loaded after gate's built-in policies")
+    group.add_argument("--no-builtin-policies", action="store_true",
+                       help="load only the --policy directories")
+    group.add_argument("--data", action="append", type=Path, default=[], metavar="FILE",
+                       help="policy data (YAML/JSON) merged over the policies' data.yaml (repeatable)")
+    group.add_argument("--engine", default=os.environ.get("GATE_ENGINE", "auto"),
+                       choices=["auto", "opa", "regorus", "opa-server"],
+                       help="policy engine (default: auto = opa if installed, else regorus)")
+    group.add_argument("--opa-url", default=os.environ.get("GATE_OPA_URL"), metavar="URL",
+                       help="URL of a running OPA server (implies --engine opa-server with auto)")
+    group.add_argument("--opa-token-file", type=Path, metavar="FILE",
+                       help="file holding the bearer token for the OPA server (or set GATE_OPA_TOKEN)")
+    group.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the OPA server's certificate")
+    group.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
+                       help="seconds to wait for the OPA server (default 5)")
+    group.add_argument("--now", metavar="RFC3339", help="decision time, for reproducible decisions")
+    group.add_argument("--repo", type=Path, metavar="DIR", help="repository root (default: found from the paths)")
+    if formats:
+        out = parser.add_argument_group("output")
+        out.add_argument("--format", default="text", choices=["text", "json"], help="report format")
+        out.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+        out.add_argument("--fail-on", choices=["fail", "warn"], default="fail",
+                         help="exit 1 on fail (default) or also on warn")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The gate argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="gate", description="Policy-as-code gatekeeper for ML training data.",
+    )
+    parser.add_argument("--version", action="version", version=f"gate {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="decide datasets (descriptors, or directories searched for dataset.yaml)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _common(check)
+
+    access = sub.add_parser("access", help="decide data access requests")
+    access.add_argument("--subject")
+    access.add_argument("--dataset")
+    access.add_argument("--action", choices=["read", "write", "train", "export", "delete"])
+    access.add_argument("--purpose")
+    access.add_argument("--justification")
+    access.add_argument("--model-id")
+    access.add_argument("--request", action="append", type=Path, default=[], metavar="FILE",
+                        help="JSON/YAML file with one request or a list of them (repeatable)")
+    _common(access)
+
+    manifest = sub.add_parser("manifest", help="write or verify dataset.lock files")
+    manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+    for name, text in (("update", "write dataset.lock for each dataset"),
+                       ("verify", "check files against dataset.lock (integrity only)")):
+        cmd = manifest_sub.add_parser(name, help=text)
+        cmd.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+        cmd.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+        cmd.add_argument("--format", default="text", choices=["text", "json"])
+        cmd.add_argument("--output", type=Path, metavar="FILE")
+        cmd.add_argument("--debug", action="store_true")
+
+    evaluate = sub.add_parser("eval", help="evaluate an entrypoint on an input document (for policy authors)")
+    evaluate.add_argument("entrypoint", help="e.g. data.gate.dataset.decision")
+    evaluate.add_argument("--input", type=Path, required=True, metavar="FILE", help="input document (JSON/YAML)")
+    _common(evaluate, formats=False)
+    evaluate.add_argument("--output", type=Path, metavar="FILE")
+
+    policy = sub.add_parser("policy", help="work on policies")
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    ptest = policy_sub.add_parser("test", help="run the _test.rego rules, like `opa test`")
+    ptest.add_argument("-v", "--verbose", action="store_true", help="list every test")
+    _common(ptest)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `gate` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    try:
+        return _dispatch(args)
+    except GateError as exc:
+        if getattr(args, "debug", False):
+            raise
+        _error(str(exc))
+    except KeyboardInterrupt:
+        _error("interrupted")
+    except Exception as exc:  # the one place a bug becomes a line, not a traceback
+        if getattr(args, "debug", False):
+            raise
+        _error(f"internal error ({exc.__class__.__name__}); run with --debug for the traceback")
+    return EXIT_ERROR
+
+
+def _error(message: str) -> None:
+    print(f"gate: error: {message}", file=sys.stderr)
+
+
+def _options(args: argparse.Namespace):
+    from .core import Options
+
+    token = None
+    if getattr(args, "opa_token_file", None):
+        from .loading import read_bounded
+
+        token = read_bounded(args.opa_token_file, GateError, str(args.opa_token_file), limit=16 * 1024).strip()
+    elif os.environ.get("GATE_OPA_TOKEN"):
+        token = os.environ["GATE_OPA_TOKEN"].strip()
+    return Options(
+        policy_dirs=tuple(getattr(args, "policy", ()) or ()),
+        data_files=tuple(getattr(args, "data", ()) or ()),
+        builtin_policies=not getattr(args, "no_builtin_policies", False),
+        engine=getattr(args, "engine", "auto"),
+        opa_url=getattr(args, "opa_url", None),
+        opa_token=token,
+        ca_bundle=getattr(args, "ca_bundle", None),
+        timeout=getattr(args, "timeout", 5.0),
+        now=_parse_now(getattr(args, "now", None)),
+        repo_root=getattr(args, "repo", None),
+    )
+
+
+def _parse_now(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise GateError(f"--now: {text!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from .descriptor import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise GateError(f"cannot write report: {exc.strerror}", str(output)) from None
+
+
+def _render(verdict, args) -> int:
+    from . import report
+
+    color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    _emit(report.get(args.format, color=color).render(verdict), args.output)
+    if args.output is not None and args.format != "text":
+        sys.stderr.write(report.get("text").render(verdict).splitlines()[-1] + "\n")
+    return verdict.exit_code(fail_on_warn=getattr(args, "fail_on", "fail") == "warn")
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        from .core import check_paths
+
+        return _render(check_paths(list(args.paths), _options(args)), args)
+    if args.command == "access":
+        return _render(_access(args), args)
+    if args.command == "manifest":
+        return _manifest(args)
+    if args.command == "eval":
+        return _eval(args)
+    if args.command == "policy" and args.policy_command == "test":
+        return _policy_test(args)
+    raise GateError(f"unknown command {args.command!r}")
+
+
+def _access(args: argparse.Namespace):
+    from .core import decide_access, load_requests, validate_request
+
+    requests: list[tuple[dict[str, Any], str]] = []
+    for path in args.request:
+        requests.extend((item, str(path)) for item in load_requests(path))
+    flags = {k: getattr(args, k) for k in ("subject", "dataset", "action", "purpose", "justification", "model_id")}
+    if any(v is not None for v in flags.values()):
+        request = {k: v for k, v in flags.items() if v is not None}
+        validate_request(request, "command line")
+        requests.append((request, "command line"))
+    if not requests:
+        raise GateError("give --subject, --dataset, --action and --purpose, or --request FILE")
+    return decide_access(requests, _options(args))
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from .core import Options
+
+    options = Options(repo_root=args.repo)
+    if args.manifest_command == "update":
+        from .lock import update_manifests
+
+        updates, failures = update_manifests(list(args.paths), options)
+        if args.format == "json":
+            body = {"updated": [u.__dict__ for u in updates], "errors": [f.to_json() for f in failures]}
+            _emit(json.dumps(body, indent=2, sort_keys=True) + "\n", args.output)
+        else:
+            lines = [f"{'wrote' if u.changed else 'unchanged'}  {u.path}  ({u.files} files)" for u in updates]
+            lines += [f"ERROR  {f.message}" for f in failures]
+            _emit("\n".join(lines) + "\n", args.output)
+        return EXIT_ERROR if failures else 0
+    from .lock import verify_manifests
+
+    return _render(verify_manifests(list(args.paths), options), args)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .core import Session
+    from .loading import load_document
+
+    document, _ = load_document(args.input, GateError, str(args.input))
+    session = Session.open(_options(args))
+    try:
+        result = session.engine.evaluate(args.entrypoint, document)
+    finally:
+        session.close()
+    body = {"engine": session.engine.name, "policy_digest": session.digest, "result": result}
+    _emit(json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def _policy_test(args: argparse.Namespace) -> int:
+    from .core import Session
+
+    options = _options(args)
+    session = Session.open(options)
+    try:
+        if session.policies is None:
+            raise GateError("policy test needs local policies; it does not run against opa-server")
+        results = session.engine.run_tests(session.policies)
+    finally:
+        session.close()
+    if not results:
+        raise GateError("no test_ rules found in *_test.rego modules")
+    counts = {"pass": 0, "fail": 0, "error": 0}
+    for r in results:
+        counts[r.outcome] += 1
+    if args.format == "json":
+        body = {
+            "engine": session.engine.name, "policy_digest": session.digest, "counts": counts,
+            "tests": [r.__dict__ for r in results],
+        }
+        text = json.dumps(body, indent=2, sort_keys=True) + "\n"
+    else:
+        lines = []
+        for r in results:
+            if args.verbose or r.outcome != "pass":
+                extra = f": {r.message}" if r.message else ""
+                lines.append(f"{r.outcome.upper():<5} {r.file}: data.{r.package}.{r.name}{extra}")
+        lines.append(f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors "
+                     f"(engine {session.engine.name})")
+        text = "\n".join(lines) + "\n"
+    _emit(text, args.output)
+    if counts["error"]:
+        return EXIT_ERROR
+    return 1 if counts["fail"] else 0

@@ -1,0 +1,287 @@
+"""The gate's spine: descriptor -> facts -> engine -> verdict. The CLI and the Python API call this."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import __version__
+from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
+from .engine import Engine, create_engine
+from .errors import EngineError, GateError, PolicyError, RequestError
+from .facts.integrity import integrity_facts
+from .loading import load_document, validate
+from .policy import PolicySet, builtin_policy_dir, load_policy_set
+from .repo import Repo, find_root
+from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
+
+DATASET_ENTRYPOINT = "gate.dataset.decision"
+ACCESS_ENTRYPOINT = "gate.access.decision"
+_SKIP_DIRS = {".git", ".gate", "node_modules", "__pycache__", ".venv", "venv"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to load policies and which engine decides."""
+
+    policy_dirs: tuple[Path, ...] = ()
+    """Extra policy directories, loaded after the built-in ones."""
+    data_files: tuple[Path, ...] = ()
+    """Data files merged over the policies' data."""
+    builtin_policies: bool = True
+    """Load the policies shipped with gate."""
+    engine: str = "auto"
+    """auto, opa, regorus or opa-server."""
+    opa_url: str | None = None
+    """URL of a running OPA for opa-server."""
+    opa_token: str | None = None
+    """Bearer token for opa-server."""
+    ca_bundle: str | None = None
+    """CA bundle to verify opa-server's TLS certificate."""
+    timeout: float = 5.0
+    """Seconds to wait for opa-server."""
+    now: datetime | None = None
+    """Decision time; default the current UTC time."""
+    repo_root: Path | None = None
+    """Repository root; default found from the paths."""
+
+
+def utc_now_text(now: datetime | None) -> str:
+    """RFC 3339 UTC text (seconds) of the decision time."""
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Session:
+    """An engine with one policy set loaded, reused for every decision of a run."""
+
+    engine: Engine
+    """The engine that decides."""
+    policies: PolicySet | None
+    """What was loaded (None for opa-server, which serves its own)."""
+    options: Options
+    """The options the session was opened with."""
+    rules: dict[str, Any] = field(default_factory=dict)
+    """METADATA by rule id, for reports."""
+
+    @classmethod
+    def open(cls, options: Options) -> "Session":
+        """Load policies and data once, into the chosen engine."""
+        engine = create_engine(
+            options.engine, opa_url=options.opa_url, opa_token=options.opa_token,
+            ca_bundle=options.ca_bundle, timeout=options.timeout,
+        )
+        if engine.name == "opa-server":
+            if options.policy_dirs or options.data_files:
+                raise PolicyError("--policy and --data do not apply to --engine opa-server: load them into the server")
+            engine.load(None)
+            return cls(engine, None, options)
+        dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
+        if not dirs:
+            raise PolicyError("no policies: give --policy DIR or drop --no-builtin-policies")
+        policies = load_policy_set(dirs, list(options.data_files))
+        engine.load(policies)
+        return cls(engine, policies, options, policies.rules())
+
+    @property
+    def digest(self) -> str:
+        """Digest of the policies that decide."""
+        if self.policies is None:
+            return getattr(self.engine, "remote_digest", "unknown")
+        return self.policies.digest
+
+    def context(self, repo: Repo) -> dict[str, Any]:
+        """The context block of every input document."""
+        return {
+            "now": utc_now_text(self.options.now),
+            "repo": repo.root.name,
+            "commit": repo.commit(),
+            "gate_version": __version__,
+        }
+
+    def decide(self, entrypoint: str, document: dict[str, Any]) -> dict[str, Any]:
+        """Evaluate an entrypoint and check the decision's shape; fail closed on anything else."""
+        decision = self.engine.evaluate(entrypoint, document)
+        if not isinstance(decision, dict) or not isinstance(decision.get("allow"), bool) \
+                or not isinstance(decision.get("violations"), list) \
+                or not all(isinstance(v, dict) for v in decision["violations"]):
+            raise EngineError(f"data.{entrypoint} returned a malformed decision (need allow and violations)")
+        return decision
+
+    def verdict(self, kind: str, datasets: Iterable[DatasetVerdict], errors: Iterable[GateFailure]) -> Verdict:
+        """Wrap decided datasets and failures in a run verdict."""
+        return Verdict(
+            engine=self.engine.name, policy_digest=self.digest, gate_version=__version__,
+            datasets=tuple(datasets), errors=tuple(errors), kind=kind,
+        )
+
+    def close(self) -> None:
+        """Release the engine."""
+        self.engine.close()
+
+
+def repo_for(paths: list[Path], options: Options) -> Repo:
+    """The repository the paths live in."""
+    if options.repo_root is not None:
+        return Repo.at(options.repo_root)
+    return Repo.at(find_root(paths[0] if paths else Path.cwd()))
+
+
+def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailure]]:
+    """Descriptor files named by ``paths``: files as given, directories searched for dataset.yaml."""
+    found: list[Path] = []
+    failures: list[GateFailure] = []
+    for path in paths:
+        if path.is_dir():
+            hits = sorted(_walk(path))
+            if not hits:
+                failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no {DESCRIPTOR_NAME} found"))
+            found.extend(hits)
+        elif path.exists() or path.is_symlink():
+            found.append(path)
+        else:
+            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no such file or directory"))
+    unique = list(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
+    return unique, failures
+
+
+def _walk(directory: Path):
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        if DESCRIPTOR_NAME in files:
+            yield Path(root) / DESCRIPTOR_NAME
+
+
+def dataset_input(descriptor: Descriptor, facts: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """The input document for data.gate.dataset.decision."""
+    return {
+        "dataset": {**descriptor.document, "path": descriptor.relpath},
+        "facts": facts,
+        "context": context,
+    }
+
+
+def _violations(decision: dict[str, Any], descriptor: Descriptor | None, rules: dict[str, Any]) -> tuple[Violation, ...]:
+    out = []
+    for raw in decision["violations"]:
+        violation = Violation.from_policy(raw)
+        if descriptor is not None and violation.line is None and violation.file == descriptor.relpath:
+            line = descriptor.line_of(violation.field) or None
+            violation = Violation(**{**violation.__dict__, "line": line})
+        out.append(violation)
+    return tuple(sorted(out, key=lambda v: (v.level != "deny", v.id, v.file or "", v.message)))
+
+
+def check_paths(paths: list[Path], options: Options, session: Session | None = None) -> Verdict:
+    """Decide every dataset under ``paths``."""
+    repo = repo_for(paths, options)
+    own = session is None
+    session = session or Session.open(options)
+    try:
+        descriptors, failures = discover(paths or [repo.root], repo)
+        context = session.context(repo)
+        decided: list[DatasetVerdict] = []
+        seen: dict[str, str] = {}
+        for path in descriptors:
+            shown = repo.rel(path)
+            try:
+                descriptor = load_descriptor(path, repo)
+                if descriptor.id in seen:
+                    raise GateError(f"dataset id {descriptor.id!r} is also used by {seen[descriptor.id]}", shown)
+                seen[descriptor.id] = shown
+                facts = {"integrity": integrity_facts(descriptor, repo).to_json()}
+                decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))
+            except EngineError as exc:
+                failures.append(GateFailure(shown, f"{shown}: {exc}"))
+                continue
+            except GateError as exc:
+                failures.append(GateFailure(exc.path or shown, str(exc)))
+                continue
+            decided.append(DatasetVerdict(
+                id=descriptor.id, path=shown, violations=_violations(decision, descriptor, session.rules),
+                facts=facts, allow=decision["allow"],
+            ))
+        return session.verdict("dataset", decided, failures)
+    finally:
+        if own:
+            session.close()
+
+
+def load_requests(path: Path) -> list[dict[str, Any]]:
+    """Access requests from a JSON or YAML file: one object or a list of them, validated."""
+    shown = str(path)
+    document, lines = load_document(path, RequestError, shown)
+    items = document if isinstance(document, list) else [document]
+    if not items:
+        raise RequestError("no requests in file", shown)
+    for index, item in enumerate(items):
+        if isinstance(document, list):
+            validate_request(item, shown, index)
+        else:
+            validate(item, "request", lines, RequestError, shown)
+    return items
+
+
+def validate_request(request: Any, shown: str, index: int | None = None) -> None:
+    """Validate one access request against the shipped schema."""
+    try:
+        validate(request, "request", {}, RequestError, shown)
+    except RequestError as exc:
+        if index is None:
+            raise
+        raise RequestError(f"request {index}: {exc.message}", shown) from None
+
+
+def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
+    """The descriptor with this id in the repository; fail closed when unreadable ones could hide it."""
+    broken: list[str] = []
+    for path in _walk(repo.root):
+        try:
+            descriptor = load_descriptor(path, repo)
+        except GateError:
+            broken.append(repo.rel(path))
+            continue
+        if descriptor.id == dataset_id:
+            return descriptor
+    if broken:
+        raise RequestError(
+            f"dataset {dataset_id!r} not found and {len(broken)} descriptor(s) could not be read "
+            f"(first: {broken[0]}); refusing to decide", broken[0])
+    return None
+
+
+def access_input(request: dict[str, Any], descriptor: Descriptor | None, context: dict[str, Any]) -> dict[str, Any]:
+    """The input document for data.gate.access.decision."""
+    dataset = {**descriptor.document, "path": descriptor.relpath} if descriptor else None
+    return {"request": request, "dataset": dataset, "context": context}
+
+
+def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None) -> Verdict:
+    """Decide access requests, each given with the file (or 'command line') it came from."""
+    repo = repo_for([], options)
+    own = session is None
+    session = session or Session.open(options)
+    try:
+        context = session.context(repo)
+        decided, failures = [], []
+        for request, origin in requests:
+            label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')}"
+            try:
+                descriptor = find_dataset(request["dataset"], repo)
+                decision = session.decide(ACCESS_ENTRYPOINT, access_input(request, descriptor, context))
+            except GateError as exc:
+                failures.append(GateFailure(exc.path or origin, f"{origin}: {exc}" if not exc.path else str(exc)))
+                continue
+            decided.append(DatasetVerdict(
+                id=label, path=origin, violations=_violations(decision, None, session.rules),
+                facts={"request": request, "granted_by": decision.get("granted_by", [])},
+                allow=decision["allow"],
+            ))
+        return session.verdict("access", decided, failures)
+    finally:
+        if own:
+            session.close()

@@ -1,0 +1,219 @@
+"""Dataset descriptors (dataset.yaml) and manifests (dataset.lock): parsed and validated once."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DescriptorError, ManifestError
+from .loading import Lines, load_json, load_yaml, read_bounded, validate
+from .repo import Repo
+
+DESCRIPTOR_NAME = "dataset.yaml"
+MANIFEST_NAME = "dataset.lock"
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where the data came from and on what terms."""
+
+    id: str
+    """Source identifier, matched against the allowlist."""
+    trust: str
+    """unknown < raw < curated < partner < internal."""
+    name: str | None = None
+    """Human name of the source."""
+    collected: str | None = None
+    """Collection date, YYYY-MM-DD."""
+    method: str | None = None
+    """How the data was collected."""
+    legal_basis: str | None = None
+    """GDPR Art. 6 legal basis."""
+    data_subjects: str | None = None
+    """Whose data this is."""
+    retention_days: int | None = None
+    """Days after collection the data may be kept."""
+    contact: str | None = None
+    """Who answers for the source."""
+
+
+@dataclass(frozen=True)
+class DataSchema:
+    """How to read the data files."""
+
+    format: str | None = None
+    """csv, tsv, parquet, jsonl or text; default by extension."""
+    label: str | None = None
+    """Label column."""
+    text: str | None = None
+    """Free-text column."""
+    features: tuple[str, ...] = ()
+    """Feature columns; empty means all other columns."""
+
+
+@dataclass(frozen=True)
+class Descriptor:
+    """A validated dataset descriptor."""
+
+    path: Path
+    """Absolute path of the dataset.yaml."""
+    relpath: str
+    """Repository-relative path of the dataset.yaml."""
+    id: str
+    """Dataset id, unique in the repository."""
+    owner: str
+    """Owner's address."""
+    classification: str
+    """public, internal, confidential or restricted."""
+    purposes: tuple[str, ...]
+    """Declared purposes of use."""
+    source: Source
+    """Provenance."""
+    files: tuple[str, ...]
+    """Globs relative to the descriptor's directory."""
+    schema: DataSchema
+    """How to read the data."""
+    pii_allowed: tuple[str, ...] = ()
+    """PII types the dataset may hold."""
+    reference: str | None = None
+    """Earlier version, for drift."""
+    document: dict[str, Any] = field(default_factory=dict)
+    """The validated document as written (for the policy input)."""
+    lines: Lines = field(default_factory=dict)
+    """Key path -> line, for error and violation locations."""
+
+    @property
+    def directory(self) -> Path:
+        """The directory holding the descriptor."""
+        return self.path.parent
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where this dataset's lock lives."""
+        return self.directory / MANIFEST_NAME
+
+    def line_of(self, dotted: str | None) -> int | None:
+        """Line of a dotted field (``source.trust``), falling back to its nearest parent."""
+        if not dotted:
+            return None
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in dotted.split(".")]
+        while parts:
+            line = self.lines.get(tuple(parts))
+            if line:
+                return line
+            parts.pop()
+        return None
+
+
+def load_descriptor(path: Path, repo: Repo) -> Descriptor:
+    """Read and validate one dataset.yaml; every error names the file, line and field."""
+    shown = repo.rel(path)
+    if path.is_symlink() and not repo.contains(path):
+        raise DescriptorError("descriptor is a symlink pointing outside the repository", shown)
+    text = read_bounded(path, DescriptorError, shown)
+    document, lines = load_yaml(text, DescriptorError, shown)
+    if document is None:
+        raise DescriptorError("empty descriptor", shown)
+    validate(document, "descriptor", lines, DescriptorError, shown)
+    src = document["source"]
+    schema = document.get("schema") or {}
+    return Descriptor(
+        path=Path(os.path.abspath(path)),
+        relpath=shown,
+        id=document["id"],
+        owner=document["owner"],
+        classification=document["classification"],
+        purposes=tuple(document["purposes"]),
+        source=Source(**{k: src.get(k) for k in Source.__dataclass_fields__}),
+        files=tuple(document.get("files") or ("**/*",)),
+        schema=DataSchema(
+            format=schema.get("format"),
+            label=schema.get("label"),
+            text=schema.get("text"),
+            features=tuple(schema.get("features") or ()),
+        ),
+        pii_allowed=tuple((document.get("pii") or {}).get("allowed") or ()),
+        reference=document.get("reference"),
+        document=document,
+        lines=lines,
+    )
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One file recorded in a lock."""
+
+    path: str
+    """Repository-relative POSIX path."""
+    sha256: str
+    """Hex sha256 of the file's bytes."""
+    size: int
+    """Size in bytes."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A dataset.lock."""
+
+    dataset: str
+    """Dataset id the lock belongs to."""
+    files: tuple[ManifestEntry, ...]
+    """Recorded files, sorted by path."""
+    signatures: tuple[dict, ...] = ()
+    """Signatures over the manifest (later issues)."""
+
+    def by_path(self) -> dict[str, ManifestEntry]:
+        """Entries keyed by path."""
+        return {entry.path: entry for entry in self.files}
+
+
+def load_manifest(path: Path, repo: Repo) -> Manifest:
+    """Read and validate a dataset.lock."""
+    shown = repo.rel(path)
+    text = read_bounded(path, ManifestError, shown, limit=64 * 1024 * 1024)
+    document = load_json(text, ManifestError, shown)
+    validate(document, "manifest", {}, ManifestError, shown)
+    paths = [entry["path"] for entry in document["files"]]
+    if len(paths) != len(set(paths)):
+        raise ManifestError("files: duplicate path entries", shown)
+    return Manifest(
+        dataset=document["dataset"],
+        files=tuple(ManifestEntry(e["path"], e["sha256"], e["size"]) for e in document["files"]),
+        signatures=tuple(document.get("signatures") or ()),
+    )
+
+
+def render_manifest(manifest: Manifest) -> str:
+    """Canonical lock text: stable key order, one file per line so diffs stay readable."""
+    lines = ["{", '  "gate_lock": 1,', f'  "dataset": {json.dumps(manifest.dataset)},']
+    entries = sorted(manifest.files, key=lambda e: e.path)
+    lines.append('  "files": [' if entries else '  "files": []' + ("," if manifest.signatures else ""))
+    for index, entry in enumerate(entries):
+        comma = "," if index < len(entries) - 1 else ""
+        item = json.dumps({"path": entry.path, "sha256": entry.sha256, "size": entry.size})
+        lines.append(f"    {item}{comma}")
+    if entries:
+        lines.append("  ]" + ("," if manifest.signatures else ""))
+    if manifest.signatures:
+        lines.append(f'  "signatures": {json.dumps(list(manifest.signatures), sort_keys=True)}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file via a temporary file and rename, so readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

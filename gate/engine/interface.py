@@ -1,0 +1,71 @@
+"""The engine seam: load a policy set once, evaluate entrypoints, run Rego tests."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import EngineError
+from ..policy import PolicySet
+
+_REF = re.compile(r"^(data\.)?[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+def normalize_ref(entrypoint: str) -> str:
+    """``gate.dataset.decision`` or ``data.gate.dataset.decision`` -> the dotted path without ``data.``."""
+    if not _REF.match(entrypoint):
+        raise EngineError(f"not a valid entrypoint reference: {entrypoint!r}")
+    return entrypoint[5:] if entrypoint.startswith("data.") else entrypoint
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The outcome of one Rego test rule."""
+
+    package: str
+    """Package of the test."""
+    name: str
+    """Test rule name."""
+    file: str
+    """Module the test is in."""
+    outcome: str
+    """pass, fail or error."""
+    message: str = ""
+    """Error text, when the outcome is error."""
+
+
+class Engine(ABC):
+    """A Rego engine with one policy set loaded."""
+
+    name: str = "engine"
+
+    @abstractmethod
+    def load(self, policies: PolicySet) -> None:
+        """Load modules and data; errors name the module."""
+
+    @abstractmethod
+    def evaluate(self, entrypoint: str, input: dict[str, Any]) -> Any:
+        """The value of ``data.<entrypoint>`` for ``input``; undefined raises EngineError."""
+
+    def run_tests(self, policies: PolicySet) -> list[TestResult]:
+        """Evaluate every ``test_`` rule, each in a clean evaluation without input."""
+        results = []
+        for module, test in policies.tests():
+            package = module.package or "?"
+            try:
+                value = self.evaluate_test(f"{package}.{test}")
+                outcome = "pass" if value is True else "fail"
+                message = ""
+            except EngineError as exc:
+                outcome, message = "error", exc.message
+            results.append(TestResult(package, test, module.name, outcome, message))
+        return results
+
+    @abstractmethod
+    def evaluate_test(self, ref: str) -> Any:
+        """The value of a test rule with no input (None when undefined)."""
+
+    def close(self) -> None:
+        """Release engine resources."""

@@ -1,0 +1,85 @@
+"""The opa backend: OPA's own Go engine in-process (opa-golib-python-bindings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import EngineError
+from ..policy import PolicySet
+from .interface import Engine, normalize_ref
+
+
+def available() -> bool:
+    """True when OPA's in-process engine can be imported."""
+    try:
+        import opa_bindings  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def _message(exc: BaseException) -> str:
+    text = getattr(exc, "message", None) or str(exc)
+    return " ".join(text.split())[:500]
+
+
+class OpaEngine(Engine):
+    """Evaluates with OPA v1 (the Go library) through ctypes."""
+
+    name = "opa"
+
+    def __init__(self) -> None:
+        try:
+            import opa_bindings
+        except Exception as exc:
+            raise EngineError(
+                "OPA's in-process engine is not installed "
+                "(pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4)"
+            ) from exc
+        self._bindings = opa_bindings
+        self._engine = None
+        self._policies: PolicySet | None = None
+
+    def _fresh(self, policies: PolicySet):
+        engine = self._bindings.OpaEngine()
+        engine.print_handler = lambda message, location: None
+        for module in policies.modules:
+            try:
+                engine.add_policy(module.name, module.source)
+            except Exception as exc:
+                raise EngineError(f"OPA cannot load policy: {_message(exc)}", module.name) from None
+        try:
+            engine.add_data(policies.data)
+        except Exception as exc:
+            raise EngineError(f"OPA cannot load policy data: {_message(exc)}") from None
+        return engine
+
+    def load(self, policies: PolicySet) -> None:
+        self._policies = policies
+        self._engine = self._fresh(policies)
+        # OPA compiles lazily on first use: compile now so errors surface at load.
+        self._query("__gate_load_check__ := true", None, self._engine)
+
+    def _query(self, query: str, input: Any, engine) -> list[dict[str, Any]]:
+        try:
+            return engine.eval_query(query, input=input)
+        except Exception as exc:
+            raise EngineError(f"OPA failed: {_message(exc)}") from None
+
+    def evaluate(self, entrypoint: str, input: dict[str, Any]) -> Any:
+        ref = normalize_ref(entrypoint)
+        if self._engine is None:
+            raise EngineError("no policies loaded")
+        rows = self._query(f"__gate_result__ := data.{ref}", input, self._engine)
+        if not rows or "__gate_result__" not in rows[0]:
+            raise EngineError(f"data.{ref} is undefined")
+        return rows[0]["__gate_result__"]
+
+    def evaluate_test(self, ref: str) -> Any:
+        rows = self._query(f"__gate_result__ := data.{normalize_ref(ref)}", None, self._engine)
+        return rows[0].get("__gate_result__") if rows else None
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None

@@ -1,0 +1,1 @@
+"""Facts about datasets. Each module returns plain data; facts never decide."""

@@ -1,0 +1,79 @@
+"""`gate manifest update|verify`: write and check dataset.lock files without asking the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from .core import Options, discover, repo_for
+from .descriptor import load_descriptor, render_manifest, write_atomic
+from .errors import GateError
+from .facts.integrity import MISMATCH, MISSING, OK, OUTSIDE, UNDECLARED, build_manifest, integrity_facts
+from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
+
+_FILE_VIOLATIONS = {
+    MISMATCH: ("integrity.file_mismatch", "critical", "does not match the manifest"),
+    MISSING: ("integrity.file_missing", "high", "is in the manifest but missing"),
+    UNDECLARED: ("integrity.file_undeclared", "high", "is not in the manifest"),
+    OUTSIDE: ("integrity.path_outside_repo", "critical", "points outside the repository and was not read"),
+}
+
+
+@dataclass(frozen=True)
+class LockUpdate:
+    """The outcome of updating one lock."""
+
+    path: str
+    """Repository-relative path of the lock."""
+    files: int
+    """Files recorded."""
+    changed: bool
+    """Whether the lock's content changed."""
+
+
+def update_manifests(paths: list[Path], options: Options) -> tuple[list[LockUpdate], list[GateFailure]]:
+    """Rewrite dataset.lock for every dataset under ``paths`` (only when its content changes)."""
+    repo = repo_for(paths, options)
+    descriptors, failures = discover(paths or [repo.root], repo)
+    updates = []
+    for path in descriptors:
+        try:
+            descriptor = load_descriptor(path, repo)
+            text = render_manifest(build_manifest(descriptor, repo))
+            lock = descriptor.manifest_path
+            old = lock.read_text("utf-8") if lock.exists() else None
+            if old != text:
+                write_atomic(lock, text)
+            updates.append(LockUpdate(repo.rel(lock), text.count('"sha256"'), old != text))
+        except GateError as exc:
+            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
+        except OSError as exc:
+            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: cannot write lock: {exc.strerror}"))
+    return updates, failures
+
+
+def verify_manifests(paths: list[Path], options: Options) -> Verdict:
+    """Check every dataset under ``paths`` against its lock; integrity only, no policy."""
+    repo = repo_for(paths, options)
+    descriptors, failures = discover(paths or [repo.root], repo)
+    decided = []
+    for path in descriptors:
+        try:
+            descriptor = load_descriptor(path, repo)
+            facts = integrity_facts(descriptor, repo)
+        except GateError as exc:
+            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
+            continue
+        violations = []
+        if not facts.manifest_present:
+            violations.append(Violation("integrity.no_manifest", "deny", "high",
+                                        f"{facts.manifest_path} does not exist", facts.manifest_path))
+        for fact in facts.files:
+            if fact.status == OK or (fact.status == UNDECLARED and not facts.manifest_present):
+                continue
+            rule, severity, text = _FILE_VIOLATIONS[fact.status]
+            violations.append(Violation(rule, "deny", severity, f"{fact.path} {text}", fact.path))
+        decided.append(DatasetVerdict(descriptor.id, descriptor.relpath, tuple(violations),
+                                      {"integrity": facts.to_json()}))
+    return Verdict("none", "none", __version__, tuple(decided), tuple(failures), kind="manifest")

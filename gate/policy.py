@@ -1,0 +1,182 @@
+"""Policy sets: Rego modules and organisation data loaded from directories, with a digest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PolicyError
+from .loading import load_document
+
+DATA_NAMES = ("data.yaml", "data.yml", "data.json")
+MAX_MODULE_BYTES = 4 * 1024 * 1024
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.M)
+_TEST_RULE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.M)
+_METADATA = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
+
+
+def builtin_policy_dir() -> Path:
+    """The policies shipped with gate (inside the wheel, or the checkout's policies/)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_policies", here.parent / "policies"):
+        if (candidate / "gate").is_dir():
+            return candidate
+    raise PolicyError("gate's built-in policies are missing from this installation", str(here))
+
+
+@dataclass(frozen=True)
+class Module:
+    """One Rego module."""
+
+    name: str
+    """Stable name: the directory's label plus the path inside it."""
+    path: Path
+    """File it was read from."""
+    source: str
+    """Rego source text."""
+
+    @property
+    def package(self) -> str | None:
+        """The module's package, read from its package line."""
+        match = _PACKAGE.search(self.source)
+        return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """METADATA of one rule, joined to violations by id."""
+
+    id: str
+    """custom.id."""
+    title: str
+    """METADATA title."""
+    description: str
+    """METADATA description."""
+    severity: str
+    """custom.severity."""
+    package: str | None
+    """Package of the module the rule is in."""
+    file: str
+    """Module name."""
+    line: int
+    """Line of the METADATA block."""
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """Everything an engine loads: modules and data."""
+
+    modules: tuple[Module, ...]
+    """Rego modules, sorted by name."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Organisation configuration merged from the data files."""
+
+    @property
+    def digest(self) -> str:
+        """sha256 over every module (name and text) and the canonical JSON of the data."""
+        h = hashlib.sha256()
+        for module in self.modules:
+            h.update(module.name.encode() + b"\0" + module.source.encode() + b"\0")
+        h.update(json.dumps(self.data, sort_keys=True, separators=(",", ":")).encode())
+        return "sha256:" + h.hexdigest()
+
+    def tests(self) -> list[tuple[Module, str]]:
+        """(module, test rule name) for every ``test_`` rule in ``*_test.rego`` modules."""
+        found = []
+        for module in self.modules:
+            if module.path.name.endswith("_test.rego"):
+                for name in dict.fromkeys(_TEST_RULE.findall(module.source)):
+                    found.append((module, name))
+        return found
+
+    def rules(self) -> dict[str, RuleInfo]:
+        """METADATA of every annotated rule, keyed by custom.id."""
+        infos: dict[str, RuleInfo] = {}
+        for module in self.modules:
+            for match in _METADATA.finditer(module.source):
+                block = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in match.group(1).splitlines())
+                try:
+                    meta = yaml.safe_load(block) or {}
+                except yaml.YAMLError:
+                    continue
+                custom = meta.get("custom") or {} if isinstance(meta, dict) else {}
+                rule_id = custom.get("id") if isinstance(custom, dict) else None
+                if not rule_id:
+                    continue
+                infos[str(rule_id)] = RuleInfo(
+                    id=str(rule_id),
+                    title=str(meta.get("title", "")),
+                    description=str(meta.get("description", "")).strip(),
+                    severity=str(custom.get("severity", "medium")),
+                    package=module.package,
+                    file=module.name,
+                    line=module.source[: match.start()].count("\n") + 1,
+                )
+        return infos
+
+
+def load_policy_set(dirs: list[Path], data_files: list[Path] = ()) -> PolicySet:
+    """Read every .rego and data file under ``dirs``; then merge ``data_files`` over the data."""
+    modules: list[Module] = []
+    data: dict[str, Any] = {}
+    for index, directory in enumerate(dirs):
+        if not directory.exists():
+            raise PolicyError("policy directory not found", str(directory))
+        files = [directory] if directory.is_file() else sorted(p for p in directory.rglob("*") if p.is_file())
+        label = f"{index}:{directory.name}" if index else directory.name
+        for path in files:
+            rel = path.name if directory.is_file() else path.relative_to(directory).as_posix()
+            if any(part.startswith(".") for part in Path(rel).parts):
+                continue
+            if path.suffix == ".rego":
+                modules.append(Module(f"{label}/{rel}", path, _read_module(path)))
+            elif path.name in DATA_NAMES:
+                prefix = Path(rel).parent.parts
+                value = _load_data(path)
+                for key in reversed(prefix):
+                    value = {key: value}
+                data = deep_merge(data, value)
+    for path in data_files:
+        data = deep_merge(data, _load_data(path))
+    if not modules:
+        raise PolicyError("no .rego modules found", ", ".join(map(str, dirs)))
+    return PolicySet(tuple(sorted(modules, key=lambda m: m.name)), data)
+
+
+def _read_module(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"cannot read: {exc.strerror}", str(path)) from None
+    if len(raw) > MAX_MODULE_BYTES:
+        raise PolicyError("module larger than 4 MiB", str(path))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError("module is not valid UTF-8", str(path)) from None
+
+
+def _load_data(path: Path) -> dict[str, Any]:
+    value, _ = load_document(path, PolicyError, str(path))
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PolicyError("policy data must be a mapping at the top level", str(path))
+    return value
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Objects merge key by key; any other value in ``over`` replaces the one in ``base``."""
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

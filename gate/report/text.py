@@ -1,0 +1,53 @@
+"""Human output: one line per violation and a summary line; colour only on a TTY."""
+
+from __future__ import annotations
+
+from ..verdict import ERROR, FAIL, PASS, WARN, Verdict, Violation
+from .interface import Reporter
+
+_COLORS = {PASS: "32", WARN: "33", FAIL: "31", ERROR: "35", "deny": "31", "warn": "33"}
+
+
+class TextReporter(Reporter):
+    """Plain lines a person reads in a terminal or a CI log."""
+
+    def __init__(self, color: bool = False):
+        self.color = color
+
+    def _paint(self, text: str, key: str) -> str:
+        if not self.color or key not in _COLORS:
+            return text
+        return f"\033[{_COLORS[key]}m{text}\033[0m"
+
+    def _violation(self, v: Violation) -> str:
+        where = v.file or ""
+        if where and v.line:
+            where = f"{where}:{v.line}"
+        level = self._paint(f"{v.level:<4}", v.level)
+        tail = f"  ({where})" if where else ""
+        return f"  {level}  {v.severity:<8}  {v.id}: {v.message}{tail}"
+
+    def render(self, verdict: Verdict) -> str:
+        lines = []
+        for dataset in verdict.datasets:
+            status = self._paint(dataset.verdict.upper(), dataset.verdict)
+            lines.append(f"{status:<4}  {dataset.id}  ({dataset.path})")
+            lines.extend(self._violation(v) for v in dataset.violations)
+            granted = dataset.facts.get("granted_by") if verdict.kind == "access" else None
+            if granted and dataset.verdict != FAIL:
+                lines.append(f"  granted by: {', '.join(granted)}")
+        for error in verdict.errors:
+            lines.append(f"{self._paint('ERROR', ERROR)}  {error.message}")
+        counts = {key: 0 for key in (PASS, WARN, FAIL)}
+        for dataset in verdict.datasets:
+            counts[dataset.verdict] += 1
+        noun = "requests" if verdict.kind == "access" else "datasets"
+        if verdict.kind == "manifest":
+            noun = "manifests"
+        summary = (
+            f"{len(verdict.datasets) + len(verdict.errors)} {noun}: {counts[PASS]} pass, {counts[WARN]} warn, "
+            f"{counts[FAIL]} fail, {len(verdict.errors)} error; verdict {verdict.verdict} "
+            f"(engine {verdict.engine}, policies {verdict.policy_digest[:19]})"
+        )
+        lines.append(self._paint(summary, verdict.verdict))
+        return "\n".join(lines) + "\n"

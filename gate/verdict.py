@@ -1,0 +1,157 @@
+"""Violations and verdicts; the verdict owns the exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PASS, WARN, FAIL, ERROR = "pass", "warn", "fail", "error"
+_RANK = {PASS: 0, WARN: 1, FAIL: 2, ERROR: 3}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One deny or warn raised by a policy rule."""
+
+    id: str
+    """Stable rule id, e.g. ``source.trust_below_minimum``."""
+    level: str
+    """``deny`` or ``warn``."""
+    severity: str
+    """``critical``, ``high``, ``medium``, ``low`` or ``info``."""
+    message: str
+    """Why the rule fired, for people."""
+    file: str | None = None
+    """Repository-relative file the violation is about."""
+    field: str | None = None
+    """Descriptor field (dotted) the violation is about, when there is one."""
+    line: int | None = None
+    """1-based line in ``file``, when known."""
+
+    @classmethod
+    def from_policy(cls, raw: dict[str, Any]) -> "Violation":
+        """Build from one violation object returned by an entrypoint."""
+        return cls(
+            id=str(raw.get("id", "unknown")),
+            level=str(raw.get("level", "deny")),
+            severity=str(raw.get("severity", "medium")),
+            message=str(raw.get("message", "")),
+            file=raw.get("file"),
+            field=raw.get("field"),
+            line=raw.get("line"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports."""
+        out = {"id": self.id, "level": self.level, "severity": self.severity, "message": self.message}
+        for key in ("file", "field", "line"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+
+def _verdict_of(violations: tuple[Violation, ...]) -> str:
+    if any(v.level == "deny" for v in violations):
+        return FAIL
+    if violations:
+        return WARN
+    return PASS
+
+
+@dataclass(frozen=True)
+class DatasetVerdict:
+    """The decision on one dataset (or one access request)."""
+
+    id: str
+    """Dataset id, or the request's subject/action/dataset for access decisions."""
+    path: str
+    """Repository-relative descriptor path (or request file)."""
+    violations: tuple[Violation, ...] = ()
+    """Every deny and warn, in a stable order."""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """The facts the decision was made on (never raw PII or secrets)."""
+    allow: bool | None = None
+    """The entrypoint's own allow flag; fail closed when it disagrees with the violations."""
+
+    @property
+    def verdict(self) -> str:
+        """pass, warn or fail."""
+        verdict = _verdict_of(self.violations)
+        if self.allow is False and verdict != FAIL:
+            return FAIL
+        return verdict
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form used in reports."""
+        return {
+            "id": self.id,
+            "path": self.path,
+            "verdict": self.verdict,
+            "violations": [v.to_json() for v in self.violations],
+            "facts": self.facts,
+        }
+
+
+@dataclass(frozen=True)
+class GateFailure:
+    """A file or step that could not be decided: the run fails closed."""
+
+    path: str
+    """The file (or component) that failed."""
+    message: str
+    """One line saying why, naming the file."""
+
+    def to_json(self) -> dict[str, str]:
+        """The JSON form used in reports."""
+        return {"path": self.path, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of one gate run; owns the exit code."""
+
+    engine: str
+    """Name of the engine that decided."""
+    policy_digest: str
+    """sha256 over the loaded policy modules and data."""
+    gate_version: str
+    """Version of gate that produced the verdict."""
+    datasets: tuple[DatasetVerdict, ...] = ()
+    """One entry per dataset or access request decided."""
+    errors: tuple[GateFailure, ...] = ()
+    """Everything that could not be decided."""
+    kind: str = "dataset"
+    """``dataset`` or ``access``."""
+
+    @property
+    def verdict(self) -> str:
+        """The worst of all dataset verdicts; error when anything failed to decide."""
+        if self.errors:
+            return ERROR
+        worst = PASS
+        for dataset in self.datasets:
+            if _RANK[dataset.verdict] > _RANK[worst]:
+                worst = dataset.verdict
+        return worst
+
+    def exit_code(self, fail_on_warn: bool = False) -> int:
+        """0 pass/warn, 1 fail (or warn with fail_on_warn), 2 error."""
+        verdict = self.verdict
+        if verdict == ERROR:
+            return 2
+        if verdict == FAIL or (verdict == WARN and fail_on_warn):
+            return 1
+        return 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON verdict of DESIGN.md."""
+        return {
+            "verdict": self.verdict,
+            "kind": self.kind,
+            "engine": self.engine,
+            "policy_digest": self.policy_digest,
+            "gate_version": self.gate_version,
+            "datasets": [d.to_json() for d in self.datasets],
+            "errors": [e.to_json() for e in self.errors],
+        }
