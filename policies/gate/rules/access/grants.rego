@@ -65,7 +65,7 @@ deny contains lib.violation("access.unknown_subject", "high", msg, "subject") if
 #   id: access.unknown_dataset
 #   severity: high
 deny contains lib.violation("access.unknown_dataset", "high", msg, "dataset") if {
-	not input.dataset
+	not is_object(input.dataset)
 	msg := sprintf("dataset %s has no descriptor in this repository", [req.dataset])
 }
 
@@ -77,7 +77,7 @@ deny contains lib.violation("access.unknown_dataset", "high", msg, "dataset") if
 #   severity: high
 deny contains lib.violation("access.not_permitted", "high", msg, "action") if {
 	subject
-	input.dataset
+	is_object(input.dataset)
 	req.action != "delete"
 	count(granted_by) == 0
 	count(_expired) == 0
@@ -92,7 +92,7 @@ deny contains lib.violation("access.not_permitted", "high", msg, "action") if {
 #   severity: high
 deny contains lib.violation("access.grant_expired", "high", msg, "action") if {
 	subject
-	input.dataset
+	is_object(input.dataset)
 	count(granted_by) == 0
 	some g in _expired
 	msg := sprintf("%s's grant to %s %s expired at %s", [req.subject, req.action, req.dataset, g.expires])
@@ -111,7 +111,7 @@ _expired contains g if {
 #   severity: high
 deny contains lib.violation("access.delete_requires_owner", "high", msg, "action") if {
 	subject
-	input.dataset
+	is_object(input.dataset)
 	req.action == "delete"
 	count(granted_by) == 0
 	msg := sprintf("delete needs an owner: %s is not an owner of %s", [req.subject, req.dataset])

@@ -14,7 +14,7 @@ req := input.request
 #   id: access.purpose_not_declared
 #   severity: high
 deny contains lib.violation("access.purpose_not_declared", "high", msg, "purpose") if {
-	input.dataset
+	is_object(input.dataset)
 	req.action in {"read", "train", "export"}
 	not req.purpose in input.dataset.purposes
 	msg := sprintf("purpose '%s' is not one of %s's declared purposes (%s)", [req.purpose, req.dataset, concat(", ", input.dataset.purposes)])
