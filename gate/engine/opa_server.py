@@ -65,6 +65,8 @@ class OpaServerEngine(Engine):
             detail = _server_message(exc.response)
             raise EngineError(f"OPA at {self.url} failed {what}: HTTP {status}{detail}") from None
         except requests.exceptions.RequestException as exc:
+            if _timed_out(exc):
+                raise EngineError(f"OPA at {self.url} did not answer {what} within {self.timeout:g} s") from None
             raise EngineError(f"OPA at {self.url} is unreachable ({exc.__class__.__name__})") from None
         except ValueError:
             raise EngineError(f"OPA at {self.url} answered {what} with invalid JSON") from None
@@ -89,6 +91,14 @@ class OpaServerEngine(Engine):
 
     def close(self) -> None:
         self._client.close_connection()
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """urllib3 wraps a read timeout in MaxRetryError, which requests reports as ConnectionError."""
+    from urllib3.exceptions import TimeoutError as Urllib3Timeout
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, Urllib3Timeout)
 
 
 def _server_message(response) -> str:

@@ -66,7 +66,10 @@ class RegorusEngine(Engine):
             self._engine.set_input_json(json.dumps(input))
             raw = self._engine.eval_rule_as_json(f"data.{ref}")
         except Exception as exc:
-            raise EngineError(f"regorus failed evaluating data.{ref}: {clean_message(exc)}") from None
+            message = clean_message(exc)
+            if "not a valid rule path" in message:
+                raise EngineError(f"data.{ref} is undefined (no such rule)") from None
+            raise EngineError(f"regorus failed evaluating data.{ref}: {message}") from None
         value = json.loads(raw) if raw is not None else None
         if value is None:
             raise EngineError(f"data.{ref} is undefined")

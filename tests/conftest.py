@@ -1,0 +1,102 @@
+"""Shared fixtures: the real gate command, real engines, real files and git repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gate.engine import installed_engines
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+EXAMPLE_REPO = EXAMPLES / "repo"
+NOW = "2026-11-23T00:00:00Z"
+ENGINES = installed_engines()
+
+
+def gate_command() -> list[str]:
+    """The installed `gate` console script (as a user runs it), else `python -m gate`."""
+    found = shutil.which("gate")
+    return [found] if found else [sys.executable, "-m", "gate"]
+
+
+def run_gate(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 120,
+             input: str | None = None) -> subprocess.CompletedProcess:
+    """Run gate; no run may ever print a traceback (none of these tests pass --debug)."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env.pop("GATE_ENGINE", None)
+    proc = subprocess.run(
+        [*gate_command(), *args], cwd=cwd or ROOT, env=full_env, capture_output=True, text=True,
+        timeout=timeout, input=input,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stdout, proc.stdout
+    return proc
+
+
+def run_json(*args: str, **kwargs) -> tuple[int, dict]:
+    """Run gate with --format json and parse stdout."""
+    proc = run_gate(*args, "--format", "json", **kwargs)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Every local engine installed here."""
+    return request.param
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a file, creating its directory."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+DESCRIPTOR = """\
+gate: 1
+id: {id}
+title: Test dataset
+owner: data-platform@example.com
+classification: {classification}
+purposes: [model-training]
+source:
+  id: crm-export
+  name: CRM export
+  trust: {trust}
+  collected: 2026-03-31
+  method: export
+  legal_basis: contract
+  data_subjects: customers
+  retention_days: 3650
+  contact: crm@example.com
+files: [data/*.csv]
+"""
+
+
+@pytest.fixture
+def data_repo(tmp_path: Path):
+    """A fresh git repository with one clean, locked dataset; returns a builder."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+    def add(dataset_id: str = "clean", classification: str = "confidential", trust: str = "internal",
+            rows: int = 20, lock: bool = True) -> Path:
+        directory = root / "datasets" / dataset_id
+        write(directory / "dataset.yaml", DESCRIPTOR.format(id=dataset_id, classification=classification, trust=trust))
+        write(directory / "data" / "part-0.csv", "a,b,label\n" + "".join(f"{i},{i * 2},{i % 2}\n" for i in range(rows)))
+        if lock:
+            proc = run_gate("manifest", "update", str(directory), "--repo", str(root))
+            assert proc.returncode == 0, proc.stderr + proc.stdout
+        return directory
+
+    add.root = root
+    return add

@@ -1,0 +1,129 @@
+"""Every installed engine gives byte-identical decision JSON on the same inputs."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW
+from gate.core import access_input, dataset_input, find_dataset
+from gate.descriptor import load_descriptor
+from gate.engine import create_engine
+from gate.facts.integrity import integrity_facts
+from gate.policy import builtin_policy_dir, load_policy_set
+from gate.repo import Repo
+
+pytestmark = pytest.mark.skipif(len(ENGINES) < 2, reason="needs two local engines to compare")
+
+CLASSIFICATIONS = ["public", "internal", "confidential", "restricted", "secret"]
+TRUST = ["unknown", "raw", "curated", "partner", "internal", "bogus"]
+SOURCES = ["crm-export", "web-forms", "shady-broker", "partner-feed"]
+STATUSES = ["ok", "missing", "mismatch", "undeclared", "outside_repo"]
+SUBJECTS = ["alice", "bob", "carol", "dave", "erin", "mallory"]
+ACTIONS = ["read", "write", "train", "export", "delete"]
+PURPOSES = ["model-training", "evaluation", "analytics", "marketing", "retention"]
+NOWS = ["2019-06-01T00:00:00Z", "2026-09-29T23:59:59Z", "2026-09-30T00:00:00Z", NOW, "2031-01-01T12:00:00Z"]
+
+
+def _context(now: str) -> dict:
+    return {"now": now, "repo": "r", "commit": None, "gate_version": "test"}
+
+
+def example_dataset_inputs() -> list[dict]:
+    repo = Repo.at(EXAMPLE_REPO)
+    inputs = []
+    for path in sorted(EXAMPLE_REPO.rglob("dataset.yaml")):
+        descriptor = load_descriptor(path, repo)
+        facts = {"integrity": integrity_facts(descriptor, repo).to_json()}
+        inputs.append(dataset_input(descriptor, facts, _context(NOW)))
+    return inputs
+
+
+def example_access_inputs() -> list[dict]:
+    repo = Repo.at(EXAMPLE_REPO)
+    inputs = []
+    for path in sorted((EXAMPLES / "requests").glob("*.json")):
+        request = json.loads(path.read_text())
+        inputs.append(access_input(request, find_dataset(request["dataset"], repo), _context(NOW)))
+    return inputs
+
+
+def generated_dataset_inputs(count: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    inputs = []
+    for i in range(count):
+        clean = rng.random() < 0.3
+        source = {"id": "crm-export" if clean else rng.choice(SOURCES), "trust": "internal" if clean else rng.choice(TRUST)}
+        for key, value in (("collected", f"20{rng.randint(15, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"),
+                           ("method", "export"), ("contact", "x@example.com"), ("legal_basis", "consent"),
+                           ("data_subjects", "people"), ("retention_days", rng.randint(1, 4000) + (4000 if clean else 0))):
+            if clean or rng.random() < 0.85:
+                source[key] = value
+        if "retention_days" in source and "collected" not in source:
+            source["collected"] = "2024-02-29"
+        files = [{"path": f"d/f{j}.csv", "status": "ok" if clean else rng.choice(STATUSES), "sha256": "ab" * 32,
+                  "expected_sha256": "cd" * 32} for j in range(rng.randint(0, 4))]
+        inputs.append({
+            "dataset": {"id": f"ds-{i}", "path": f"d{i}/dataset.yaml", "classification": rng.choice(CLASSIFICATIONS[:4] if clean else CLASSIFICATIONS),
+                        "purposes": rng.sample(PURPOSES, rng.randint(1 if clean else 0, 3)), "source": source, "owner": "o@example.com"},
+            "facts": {"integrity": {
+                "manifest": {"present": clean or rng.random() < 0.8, "path": f"d{i}/dataset.lock",
+                             "dataset": f"ds-{i}" if clean else rng.choice([f"ds-{i}", f"ds-{i}", "other"])},
+                "files": files, "unmatched_patterns": rng.sample(["a/*.csv", "b/*"], rng.randint(0, 1)),
+            }},
+            "context": _context(NOW if clean else rng.choice(NOWS)),
+        })
+    return inputs
+
+
+def generated_access_inputs(count: int, seed: int = 2) -> list[dict]:
+    rng = random.Random(seed)
+    repo = Repo.at(EXAMPLE_REPO)
+    descriptors = {d: find_dataset(d, repo) for d in ("churn-2026q1", "support-tickets-2026", "web-crawl")}
+    inputs = []
+    for _ in range(count):
+        dataset = rng.choice([*descriptors, "payroll-2026"])
+        request = {"subject": rng.choice(SUBJECTS), "dataset": dataset, "action": rng.choice(ACTIONS),
+                   "purpose": rng.choice(PURPOSES)}
+        if rng.random() < 0.5:
+            request["justification"] = "because"
+        inputs.append(access_input(request, descriptors.get(dataset), _context(rng.choice(NOWS))))
+    return inputs
+
+
+@pytest.fixture(scope="module")
+def engines():
+    policies = load_policy_set([builtin_policy_dir()])
+    loaded = {}
+    for name in ENGINES:
+        engine = create_engine(name)
+        engine.load(policies)
+        loaded[name] = engine
+    yield loaded
+    for engine in loaded.values():
+        engine.close()
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("entrypoint,make", [
+    ("gate.dataset.decision", lambda: example_dataset_inputs() + generated_dataset_inputs(300)),
+    ("gate.access.decision", lambda: example_access_inputs() + generated_access_inputs(300)),
+])
+def test_engines_agree(engines, entrypoint, make):
+    inputs = make()
+    outcomes = {"allow": 0, "deny": 0}
+    ids = set()
+    for document in inputs:
+        decisions = {name: _canonical(engine.evaluate(entrypoint, document)) for name, engine in engines.items()}
+        assert len(set(decisions.values())) == 1, (document, decisions)
+        decision = json.loads(next(iter(decisions.values())))
+        outcomes["allow" if decision["allow"] else "deny"] += 1
+        ids.update(v["id"] for v in decision["violations"])
+    # The generated corpus must exercise both outcomes and most rules, or agreement proves little.
+    assert outcomes["allow"] > 5 and outcomes["deny"] > 5, outcomes
+    assert len(ids) >= 8, ids

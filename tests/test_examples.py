@@ -1,0 +1,125 @@
+"""End to end through the installed `gate` command on the shipped examples, on every engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW, run_gate, run_json
+
+EXPECTED_DATASETS = {
+    "churn-2026q1": ("pass", set()),
+    "support-tickets-2026": ("fail", {"integrity.file_mismatch"}),
+    "web-crawl": ("fail", {"source.trust_below_minimum"}),
+    "census-2019": ("fail", {"compliance.retention_expired"}),
+    "sensor-escape": ("fail", {"integrity.path_outside_repo"}),
+}
+
+EXPECTED_REQUESTS = {
+    "01-bob-trains-churn": ("pass", set()),
+    "02-alice-trains-churn-acl": ("pass", set()),
+    "03-carol-deletes-churn": ("pass", set()),
+    "04-erin-reads-churn-grant": ("pass", set()),
+    "05-alice-exports-churn": ("fail", {"access.not_permitted"}),
+    "06-bob-trains-churn-for-marketing": ("fail", {"access.purpose_not_declared"}),
+    "07-carol-exports-consent-data": ("fail", {"access.consent_export"}),
+    "08-dave-reads-churn-expired-grant": ("fail", {"access.grant_expired"}),
+    "09-bob-deletes-churn": ("fail", {"access.delete_requires_owner"}),
+    "10-mallory-reads-churn": ("fail", {"access.unknown_subject"}),
+    "11-alice-reads-unknown-dataset": ("fail", {"access.unknown_dataset"}),
+}
+
+
+def _deny_ids(entry: dict) -> set[str]:
+    return {v["id"] for v in entry["violations"] if v["level"] == "deny"}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_example_datasets_get_their_verdicts(engine):
+    code, body = run_json("check", str(EXAMPLE_REPO), "--engine", engine, "--now", NOW)
+    assert code == 1
+    assert body["engine"] == engine
+    assert body["verdict"] == "fail"
+    assert body["errors"] == []
+    got = {d["id"]: (d["verdict"], _deny_ids(d)) for d in body["datasets"]}
+    assert got == EXPECTED_DATASETS
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dataset", sorted(EXPECTED_DATASETS))
+def test_each_example_dataset_exit_code(engine, dataset):
+    directory = next(p.parent for p in EXAMPLE_REPO.rglob("dataset.yaml")
+                     if f"id: {dataset}\n" in p.read_text())
+    proc = run_gate("check", str(directory), "--engine", engine, "--now", NOW)
+    verdict, ids = EXPECTED_DATASETS[dataset]
+    assert proc.returncode == (0 if verdict == "pass" else 1), proc.stdout + proc.stderr
+    assert f"engine {engine}" in proc.stdout
+    for rule_id in ids:
+        assert rule_id in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", sorted(EXPECTED_REQUESTS))
+def test_each_example_request(engine, name):
+    code, body = run_json("access", "--request", str(EXAMPLES / "requests" / f"{name}.json"),
+                          "--repo", str(EXAMPLE_REPO), "--engine", engine, "--now", NOW)
+    verdict, ids = EXPECTED_REQUESTS[name]
+    assert body["engine"] == engine
+    assert body["kind"] == "access"
+    assert code == (0 if verdict == "pass" else 1)
+    [decision] = body["datasets"]
+    assert decision["verdict"] == verdict
+    assert _deny_ids(decision) == ids
+    if verdict == "pass":
+        assert decision["facts"]["granted_by"], "an allowed request says what granted it"
+    for violation in decision["violations"]:
+        assert violation["message"], "every deny says why"
+
+
+def test_access_from_flags_matches_request_file():
+    request = json.loads((EXAMPLES / "requests" / "01-bob-trains-churn.json").read_text())
+    code, body = run_json("access", "--subject", request["subject"], "--dataset", request["dataset"],
+                          "--action", request["action"], "--purpose", request["purpose"],
+                          "--repo", str(EXAMPLE_REPO), "--now", NOW)
+    assert code == 0 and body["verdict"] == "pass"
+
+
+def test_text_report_lines_and_summary():
+    proc = run_gate("check", str(EXAMPLE_REPO), "--now", NOW)
+    lines = proc.stdout.splitlines()
+    assert any(line.startswith("PASS") and "churn-2026q1" in line for line in lines)
+    trust = next(line for line in lines if "source.trust_below_minimum" in line)
+    assert "high" in trust and "datasets/web-crawl/dataset.yaml:10" in trust
+    assert lines[-1].startswith("5 datasets: 1 pass, 0 warn, 4 fail, 0 error; verdict fail (engine ")
+    assert "\033[" not in proc.stdout, "no colour when stdout is not a terminal"
+
+
+def test_output_file_and_fail_on_warn(tmp_path, data_repo):
+    directory = data_repo("warned")
+    # an unknown purpose is a warning, not a failure
+    text = (directory / "dataset.yaml").read_text().replace("[model-training]", "[model-training, upselling]")
+    (directory / "dataset.yaml").write_text(text)
+    out = tmp_path / "verdict.json"
+    proc = run_gate("check", str(directory), "--format", "json", "--output", str(out))
+    assert proc.returncode == 0
+    assert json.loads(out.read_text())["verdict"] == "warn"
+    assert run_gate("check", str(directory), "--fail-on", "warn").returncode == 1
+
+
+def test_now_pins_decisions():
+    census = EXAMPLE_REPO / "datasets" / "census-2019"
+    assert run_gate("check", str(census), "--now", "2021-06-01T00:00:00Z").returncode == 0
+    assert run_gate("check", str(census), "--now", "2022-01-14T00:00:00Z").returncode == 1
+
+
+def test_eval_for_policy_authors(tmp_path):
+    document = {"request": {"subject": "bob", "dataset": "x", "action": "read", "purpose": "p"},
+                "dataset": None, "context": {"now": NOW}}
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document))
+    proc = run_gate("eval", "data.gate.access.decision", "--input", str(path))
+    assert proc.returncode == 0, proc.stderr
+    body = json.loads(proc.stdout)
+    assert body["result"]["allow"] is False
+    assert {v["id"] for v in body["result"]["violations"]} == {"access.unknown_dataset"}

@@ -1,0 +1,104 @@
+"""The opa-server backend against a loopback server that decides with OPA's real engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import EXAMPLE_REPO, EXAMPLES, NOW, run_gate, run_json, write
+from gate.policy import builtin_policy_dir, load_policy_set
+
+pytest.importorskip("opa_bindings", reason="the loopback server decides with OPA's in-process engine")
+from opa_data_api import OpaDataApi  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def policies():
+    return load_policy_set([builtin_policy_dir()])
+
+
+def _without_engine_details(body: dict) -> dict:
+    return {k: v for k, v in body.items() if k not in ("engine", "policy_digest")}
+
+
+def test_server_decisions_equal_in_process_opa(policies):
+    with OpaDataApi(policies) as server:
+        code, remote = run_json("check", str(EXAMPLE_REPO), "--engine", "opa-server", "--opa-url", server.url,
+                                "--now", NOW)
+        assert any(method == "POST" and path == "/v1/data/gate/dataset/decision" for method, path in server.requests)
+    local_code, local = run_json("check", str(EXAMPLE_REPO), "--engine", "opa", "--now", NOW)
+    assert remote["engine"] == "opa-server"
+    assert code == local_code == 1
+    assert _without_engine_details(remote) == _without_engine_details(local)
+
+
+def test_server_policy_digest_covers_served_modules(policies):
+    with OpaDataApi(policies) as server:
+        _, body = run_json("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW)
+    assert body["engine"] == "opa-server"
+    assert body["policy_digest"].startswith("sha256:")
+
+
+def test_access_over_server(policies):
+    with OpaDataApi(policies) as server:
+        code, body = run_json("access", "--request", str(EXAMPLES / "requests" / "08-dave-reads-churn-expired-grant.json"),
+                              "--repo", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW)
+    assert code == 1
+    assert {v["id"] for v in body["datasets"][0]["violations"]} == {"access.grant_expired"}
+
+
+def test_bearer_token(policies, tmp_path):
+    token_file = write(tmp_path / "token", "s3cret-token-value\n")
+    with OpaDataApi(policies, token="s3cret-token-value") as server:
+        ok = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--opa-token-file", str(token_file),
+                      "--now", NOW)
+        assert ok.returncode == 1, ok.stderr
+        env_ok = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW,
+                          env={"GATE_OPA_TOKEN": "s3cret-token-value"})
+        assert env_ok.returncode == 1, env_ok.stderr
+        denied = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW,
+                          env={"GATE_OPA_TOKEN": "wrong-token-value"})
+    assert denied.returncode == 2
+    assert "HTTP 401" in denied.stderr and server.url in denied.stderr
+    for proc in (ok, env_ok, denied):
+        assert "s3cret-token-value" not in proc.stdout + proc.stderr
+        assert "wrong-token-value" not in proc.stdout + proc.stderr
+
+
+def test_server_500_fails_closed(policies):
+    with OpaDataApi(policies, fail_with=500) as server:
+        proc = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW)
+    assert proc.returncode == 2
+    assert "HTTP 500" in proc.stderr and "simulated failure" in proc.stderr
+
+
+def test_slow_server_past_timeout(policies):
+    with OpaDataApi(policies, delay=2.0) as server:
+        proc = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--timeout", "0.5", "--now", NOW)
+    assert proc.returncode == 2
+    assert "within 0.5 s" in proc.stderr
+
+
+def test_undefined_entrypoint_on_server(tmp_path):
+    bare = load_policy_set([write(tmp_path / "p" / "x.rego", "package other\n\nx := 1\n").parent])
+    with OpaDataApi(bare) as server:
+        proc = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW)
+    assert proc.returncode == 2
+    assert "undefined" in proc.stdout + proc.stderr
+
+
+def test_local_policy_options_refused_for_server(policies, tmp_path):
+    with OpaDataApi(policies) as server:
+        proc = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--data", str(tmp_path / "x.yaml"))
+    assert proc.returncode == 2 and "opa-server" in proc.stderr
+
+
+def test_eval_over_server(policies, tmp_path):
+    document = {"request": {"subject": "mallory", "dataset": "d", "action": "read", "purpose": "p"},
+                "dataset": None, "context": {"now": NOW}}
+    path = write(tmp_path / "in.json", json.dumps(document))
+    with OpaDataApi(policies) as server:
+        proc = run_gate("eval", "gate.access.decision", "--input", str(path), "--opa-url", server.url)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["result"]["allow"] is False
