@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--purpose")
     access.add_argument("--justification")
     access.add_argument("--model-id")
-    access.add_argument("--request", action="append", type=Path, default=[], metavar="FILE",
-                        help="JSON/YAML file with one request or a list of them (repeatable)")
+    access.add_argument("--request", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
+                        help="JSON/YAML files, each with one request or a list of them")
     _common(access)
 
     manifest = sub.add_parser("manifest", help="write or verify dataset.lock files")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
@@ -65,8 +65,6 @@ class Session:
     """What was loaded (None for opa-server, which serves its own)."""
     options: Options
     """The options the session was opened with."""
-    rules: dict[str, Any] = field(default_factory=dict)
-    """METADATA by rule id, for reports."""
 
     @classmethod
     def open(cls, options: Options) -> "Session":
@@ -85,7 +83,7 @@ class Session:
             raise PolicyError("no policies: give --policy DIR or drop --no-builtin-policies")
         policies = load_policy_set(dirs, list(options.data_files))
         engine.load(policies)
-        return cls(engine, policies, options, policies.rules())
+        return cls(engine, policies, options)
 
     @property
     def digest(self) -> str:
@@ -165,7 +163,7 @@ def dataset_input(descriptor: Descriptor, facts: dict[str, Any], context: dict[s
     }
 
 
-def _violations(decision: dict[str, Any], descriptor: Descriptor | None, rules: dict[str, Any]) -> tuple[Violation, ...]:
+def _violations(decision: dict[str, Any], descriptor: Descriptor | None) -> tuple[Violation, ...]:
     out = []
     for raw in decision["violations"]:
         violation = Violation.from_policy(raw)
@@ -202,7 +200,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 failures.append(GateFailure(exc.path or shown, str(exc)))
                 continue
             decided.append(DatasetVerdict(
-                id=descriptor.id, path=shown, violations=_violations(decision, descriptor, session.rules),
+                id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
                 facts=facts, allow=decision["allow"],
             ))
         return session.verdict("dataset", decided, failures)
@@ -236,22 +234,43 @@ def validate_request(request: Any, shown: str, index: int | None = None) -> None
         raise RequestError(f"request {index}: {exc.message}", shown) from None
 
 
+@dataclass(frozen=True)
+class DatasetIndex:
+    """Every readable descriptor in a repository by id, read once per run."""
+
+    by_id: dict[str, Descriptor]
+    """Descriptors keyed by dataset id."""
+    broken: tuple[str, ...]
+    """Descriptors that could not be read (they might hide an id)."""
+
+    @classmethod
+    def build(cls, repo: Repo) -> "DatasetIndex":
+        """Read every dataset.yaml under the repository root."""
+        by_id: dict[str, Descriptor] = {}
+        broken: list[str] = []
+        for path in _walk(repo.root):
+            try:
+                descriptor = load_descriptor(path, repo)
+            except GateError:
+                broken.append(repo.rel(path))
+                continue
+            by_id.setdefault(descriptor.id, descriptor)
+        return cls(by_id, tuple(broken))
+
+    def find(self, dataset_id: str) -> Descriptor | None:
+        """The descriptor with this id; fail closed when an unreadable one could be it."""
+        if dataset_id in self.by_id:
+            return self.by_id[dataset_id]
+        if self.broken:
+            raise RequestError(
+                f"dataset {dataset_id!r} not found and {len(self.broken)} descriptor(s) could not be read "
+                f"(first: {self.broken[0]}); refusing to decide", self.broken[0])
+        return None
+
+
 def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
-    """The descriptor with this id in the repository; fail closed when unreadable ones could hide it."""
-    broken: list[str] = []
-    for path in _walk(repo.root):
-        try:
-            descriptor = load_descriptor(path, repo)
-        except GateError:
-            broken.append(repo.rel(path))
-            continue
-        if descriptor.id == dataset_id:
-            return descriptor
-    if broken:
-        raise RequestError(
-            f"dataset {dataset_id!r} not found and {len(broken)} descriptor(s) could not be read "
-            f"(first: {broken[0]}); refusing to decide", broken[0])
-    return None
+    """The descriptor with this id in the repository (see DatasetIndex.find)."""
+    return DatasetIndex.build(repo).find(dataset_id)
 
 
 def access_input(request: dict[str, Any], descriptor: Descriptor | None, context: dict[str, Any]) -> dict[str, Any]:
@@ -267,17 +286,18 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
     session = session or Session.open(options)
     try:
         context = session.context(repo)
+        index = DatasetIndex.build(repo)
         decided, failures = [], []
         for request, origin in requests:
             label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')}"
             try:
-                descriptor = find_dataset(request["dataset"], repo)
+                descriptor = index.find(request["dataset"])
                 decision = session.decide(ACCESS_ENTRYPOINT, access_input(request, descriptor, context))
             except GateError as exc:
                 failures.append(GateFailure(exc.path or origin, f"{origin}: {exc}" if not exc.path else str(exc)))
                 continue
             decided.append(DatasetVerdict(
-                id=label, path=origin, violations=_violations(decision, None, session.rules),
+                id=label, path=origin, violations=_violations(decision, None),
                 facts={"request": request, "granted_by": decision.get("granted_by", [])},
                 allow=decision["allow"],
             ))

@@ -18,17 +18,11 @@ MAX_DEPTH = 64
 Lines = dict[tuple, int]
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML without timestamps (dates stay strings), aliases or merge keys."""
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML hook
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise _YamlTrick("YAML aliases are not allowed", event.start_mark)
-        event = self.peek_event()
-        if getattr(event, "anchor", None):
-            raise _YamlTrick("YAML anchors are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+
+class _Loader(_BaseLoader):
+    """Safe YAML (libyaml when present) whose dates stay strings; tricks are refused in ``_check``."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -83,7 +77,7 @@ def load_yaml(text: str, error: type[GateError], shown: str) -> tuple[Any, Lines
         if node is None:
             return None, {}
         lines: Lines = {}
-        _check(node, (), lines, 0)
+        _check(node, (), lines, 0, set())
         return loader.construct_document(node), lines
     except _YamlTrick as exc:
         raise error(exc.message, shown, exc.mark.line + 1) from None
@@ -98,7 +92,10 @@ def load_yaml(text: str, error: type[GateError], shown: str) -> tuple[Any, Lines
         loader.dispose()
 
 
-def _check(node, path: tuple, lines: Lines, depth: int) -> None:
+def _check(node, path: tuple, lines: Lines, depth: int, seen: set[int]) -> None:
+    if id(node) in seen:
+        raise _YamlTrick("YAML anchors and aliases are not allowed", node.start_mark)
+    seen.add(id(node))
     if depth > MAX_DEPTH:
         raise _YamlTrick(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
     if node.tag not in _STANDARD_TAGS:
@@ -114,11 +111,11 @@ def _check(node, path: tuple, lines: Lines, depth: int) -> None:
                 raise _YamlTrick(f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
             lines[path + (key,)] = key_node.start_mark.line + 1
-            _check(value_node, path + (key,), lines, depth + 1)
+            _check(value_node, path + (key,), lines, depth + 1, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _check(item, path + (index,), lines, depth + 1)
+            _check(item, path + (index,), lines, depth + 1, seen)
 
 
 def load_json(text: str, error: type[GateError], shown: str) -> Any:

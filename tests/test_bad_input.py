@@ -31,7 +31,7 @@ CASES = {
     "missing_field": (None, ["datasets/d1/dataset.yaml", "classification: required field is missing"]),
     "empty": ("", ["datasets/d1/dataset.yaml", "empty descriptor"]),
     "not_a_mapping": ("- a\n- b\n", ["datasets/d1/dataset.yaml", "expected object, got array"]),
-    "billion_laughs": ('a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n', ["datasets/d1/dataset.yaml:1", "anchors are not allowed"]),
+    "billion_laughs": ('a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n', ["datasets/d1/dataset.yaml:1", "anchors and aliases are not allowed"]),
     "python_tag": ("gate: !!python/object/apply:os.system ['echo pwned']\n", ["datasets/d1/dataset.yaml:1", "not allowed"]),
     "custom_tag": ("gate: !include /etc/passwd\n", ["datasets/d1/dataset.yaml:1", "not allowed"]),
     "duplicate_key": ("gate: 1\nid: a\nid: b\n", ["datasets/d1/dataset.yaml:3", "duplicate key 'id'"]),

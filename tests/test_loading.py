@@ -16,7 +16,7 @@ def test_dates_stay_strings_and_lines_are_recorded():
 
 
 @pytest.mark.parametrize("text,fragment", [
-    ("a: &x 1\nb: *x\n", "anchors"),
+    ("a: &x 1\nb: *x\n", "aliases"),
     ("a: !!binary aGVsbG8=\n", "not allowed"),
     ("a: !!set {x}\n", "not allowed"),
     ("? [a, b]\n: 1\n", "plain scalar keys"),

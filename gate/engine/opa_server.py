@@ -95,10 +95,12 @@ class OpaServerEngine(Engine):
 
 def _timed_out(exc: BaseException) -> bool:
     """urllib3 wraps a read timeout in MaxRetryError, which requests reports as ConnectionError."""
+    from urllib3.exceptions import NewConnectionError
     from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return isinstance(reason, Urllib3Timeout)
+    # NewConnectionError subclasses urllib3's timeout for compatibility: a refused connection is not slow.
+    return isinstance(reason, Urllib3Timeout) and not isinstance(reason, NewConnectionError)
 
 
 def _server_message(response) -> str:
