@@ -27,7 +27,7 @@ class OpaDataApi:
     """Start with ``with OpaDataApi(policies) as server:``; ``server.url`` is the base URL."""
 
     def __init__(self, policies: PolicySet, *, token: str | None = None, fail_with: int | None = None,
-                 delay: float = 0.0):
+                 delay: float = 0.0, tls: tuple[str, str] | None = None):
         import opa_bindings
 
         self.engine = opa_bindings.OpaEngine()
@@ -41,12 +41,20 @@ class OpaDataApi:
         self.delay = delay
         self.requests: list[tuple[str, str]] = []
         self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self.scheme = "http"
+        if tls:
+            import ssl
+
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     def __enter__(self) -> "OpaDataApi":
         self._thread.start()

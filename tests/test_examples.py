@@ -123,3 +123,16 @@ def test_eval_for_policy_authors(tmp_path):
     body = json.loads(proc.stdout)
     assert body["result"]["allow"] is False
     assert {v["id"] for v in body["result"]["violations"]} == {"access.unknown_dataset"}
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="needs two local engines")
+@pytest.mark.parametrize("command", ["check", "access"])
+def test_engines_give_identical_verdict_json_on_examples(command):
+    args = (["check", str(EXAMPLE_REPO)] if command == "check" else
+            ["access", "--request", *map(str, sorted((EXAMPLES / "requests").glob("*.json"))), "--repo", str(EXAMPLE_REPO)])
+    bodies = []
+    for engine in ENGINES:
+        code, body = run_json(*args, "--engine", engine, "--now", NOW)
+        assert body.pop("engine") == engine
+        bodies.append((code, body))
+    assert all(b == bodies[0] for b in bodies[1:])

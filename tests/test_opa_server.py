@@ -118,3 +118,50 @@ def test_eval_over_server(policies, tmp_path):
         proc = run_gate("eval", "gate.access.decision", "--input", str(path), "--opa-url", server.url)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["result"]["allow"] is False
+
+
+def _self_signed(tmp_path):
+    """A CA and a server certificate for 127.0.0.1, made with real crypto for this test only."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gate test CA")])
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+          .not_valid_after(now + datetime.timedelta(hours=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file = write(tmp_path / "ca.pem", ca.public_bytes(serialization.Encoding.PEM).decode())
+    cert_file = write(tmp_path / "server.pem", cert.public_bytes(serialization.Encoding.PEM).decode())
+    key_file = tmp_path / "server.key"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return ca_file, cert_file, key_file
+
+
+def test_tls_with_ca_bundle(policies, tmp_path):
+    ca_file, cert_file, key_file = _self_signed(tmp_path)
+    with OpaDataApi(policies, tls=(str(cert_file), str(key_file))) as server:
+        assert server.url.startswith("https://")
+        trusted = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--ca-bundle", str(ca_file),
+                           "--now", NOW)
+        untrusted = run_gate("check", str(EXAMPLE_REPO), "--opa-url", server.url, "--now", NOW)
+    assert trusted.returncode == 1, trusted.stderr
+    assert "engine opa-server" in trusted.stdout
+    assert untrusted.returncode == 2
+    assert "TLS verification" in untrusted.stderr

@@ -32,6 +32,8 @@ class OpaServerEngine(Engine):
             host=parts.hostname, port=parts.port or (443 if parts.scheme == "https" else 8181),
             ssl=ssl, token=token, retries=0, timeout=timeout,
         )
+        if ca_bundle:
+            _pin_ca_bundle(self._client._session, ca_bundle)
         self.timeout = timeout
         self.remote_digest = "unknown"
 
@@ -91,6 +93,18 @@ class OpaServerEngine(Engine):
 
     def close(self) -> None:
         self._client.close_connection()
+
+
+def _pin_ca_bundle(session, ca_bundle: str) -> None:
+    """requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's verify path; --ca-bundle wins."""
+    merge = session.merge_environment_settings
+
+    def merged(url, proxies, stream, verify, cert):
+        settings = merge(url, proxies, stream, verify, cert)
+        settings["verify"] = ca_bundle
+        return settings
+
+    session.merge_environment_settings = merged
 
 
 def _timed_out(exc: BaseException) -> bool:
