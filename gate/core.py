@@ -139,12 +139,29 @@ def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailur
             if not hits:
                 failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no {DESCRIPTOR_NAME} found"))
             found.extend(hits)
-        elif path.exists() or path.is_symlink():
+        elif path.suffix in (".yaml", ".yml"):
             found.append(path)
+        elif path.exists() or path.is_symlink():
+            owner = owning_descriptor(path, repo)
+            if owner is None:
+                failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: not inside any dataset (no {DESCRIPTOR_NAME} above it)"))
+            else:
+                found.append(owner)
         else:
             failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no such file or directory"))
     unique = list(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
     return unique, failures
+
+
+def owning_descriptor(path: Path, repo: Repo) -> Path | None:
+    """The nearest dataset.yaml at or above a data file, without leaving the repository."""
+    here = Path(os.path.abspath(path)).parent
+    while here == repo.root or repo.root in here.parents:
+        candidate = here / DESCRIPTOR_NAME
+        if candidate.is_file():
+            return candidate
+        here = here.parent
+    return None
 
 
 def _walk(directory: Path):

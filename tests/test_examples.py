@@ -136,3 +136,12 @@ def test_engines_give_identical_verdict_json_on_examples(command):
         assert body.pop("engine") == engine
         bodies.append((code, body))
     assert all(b == bodies[0] for b in bodies[1:])
+
+
+def test_a_data_file_path_checks_the_dataset_that_owns_it(tmp_path):
+    code, body = run_json("check", str(EXAMPLE_REPO / "datasets" / "web-crawl" / "data" / "pages.csv"), "--now", NOW)
+    assert code == 1 and [d["id"] for d in body["datasets"]] == ["web-crawl"]
+    stray = tmp_path / "stray.csv"
+    stray.write_text("a\n1\n")
+    proc = run_gate("check", str(stray), "--repo", str(tmp_path))
+    assert proc.returncode == 2 and "not inside any dataset" in proc.stdout
