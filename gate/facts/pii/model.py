@@ -1,0 +1,35 @@
+"""Finding: a located, redacted, fingerprinted piece of PII or a secret. Never the raw value."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+PII_TYPES = ("EMAIL", "PHONE", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "IP_ADDRESS", "DATE_OF_BIRTH", "SECRET")
+
+
+class Finding(NamedTuple):
+    """One detected value (a NamedTuple: millions of them are made on dense data)."""
+
+    file: str
+    """Repository-relative (or given) path of the file."""
+    row: int
+    """0-based record index: CSV/Parquet data row, JSONL line, text line."""
+    column: str | None
+    """Column header or dotted JSON key; None for text."""
+    type: str
+    """One of PII_TYPES."""
+    confidence: float
+    """0..1; the policy decides the threshold."""
+    preview: str
+    """Redacted preview, e.g. ``j***@e*****.org``."""
+    fingerprint: str
+    """Keyed HMAC-SHA256 of the normalized value (hex)."""
+    detector: str = ""
+    """Which detector (and context) produced it, for reviewers."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The finding as it appears in reports."""
+        return {
+            "file": self.file, "row": self.row, "column": self.column, "type": self.type,
+            "confidence": self.confidence, "preview": self.preview, "fingerprint": self.fingerprint,
+        }

@@ -1,0 +1,249 @@
+"""The PII scan: one Hyperscan pass over each segment for every pattern, validators on candidates only."""
+
+from __future__ import annotations
+
+import os
+import re
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+from ...errors import GateError
+from ...readers import ReadReport, ReaderError, Segment, file_size, read_segments
+from .context import is_secret_column
+from .detectors import PATTERNS, secret_cell
+from .model import PII_TYPES, Finding
+from .redact import fingerprint, preview
+
+PII_COLUMN_SHARE = 0.5
+_CONTEXT_BYTES = 40
+_WINDOW = 512
+
+
+@lru_cache(maxsize=1)
+def _database():
+    import hyperscan
+
+    # No start-of-match tracking: it costs Hyperscan 5x here. Starts are found afterwards, for the
+    # few candidates there are, by the same pattern in Python's re anchored at the reported end.
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    flags = [hyperscan.HS_FLAG_CASELESS if p.caseless else 0 for p in PATTERNS]
+    database.compile(expressions=[p.regex for p in PATTERNS], ids=list(range(len(PATTERNS))), flags=flags)
+    return database
+
+
+@lru_cache(maxsize=None)
+def _anchored(pattern_id: int) -> "re.Pattern[bytes]":
+    """The pattern in Python's re, anchored at the end of the search window: search finds the leftmost start."""
+    pattern = PATTERNS[pattern_id]
+    return re.compile(b"(?:" + pattern.regex + rb")\Z", re.IGNORECASE if pattern.caseless else 0)
+
+
+@dataclass
+class FileResult:
+    """Everything found in one file."""
+
+    file: str
+    """Path as shown."""
+    format: str = "unknown"
+    """Format it was read as."""
+    bytes: int = 0
+    """Size in bytes."""
+    records: int = 0
+    """Records read."""
+    findings: list[Finding] = field(default_factory=list)
+    """Findings at or above the scanner's minimum confidence."""
+    notes: list[str] = field(default_factory=list)
+    """Reader notes (encoding fallback, ragged rows, binary skipped)."""
+    error: str | None = None
+    """Why the file could not be scanned, when it could not."""
+    skipped: bool = False
+    """Binary files are reported as skipped, never decoded."""
+    non_empty: dict[str, int] = field(default_factory=dict)
+    """Non-empty cells per column."""
+
+
+class Scanner:
+    """Finds PII and secrets in segments; holds the fingerprint key and the confidence floor."""
+
+    def __init__(self, key: bytes, min_confidence: float = 0.0):
+        self.key = key
+        self.min_confidence = min_confidence
+        self.database = _database()
+
+    def scan_segment(self, segment: Segment, file: str) -> list[Finding]:
+        """Findings in one segment, overlaps resolved in favour of the most confident."""
+        raw: list[tuple[int, int, int]] = []
+        append = raw.append
+        self.database.scan(segment.data, match_event_handler=lambda i, start, end, flags, ctx: append((i, start, end)))
+        secret_column = is_secret_column(segment.column)
+        if not raw and not secret_column:
+            return []
+        data = segment.data
+        starts = segment.starts.tolist()
+        hits: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for pattern_id, _, end in raw:
+            unit_start = starts[bisect_right(starts, end - 1) - 1]
+            match = _anchored(pattern_id).search(data, max(unit_start, end - _WINDOW), end)
+            if match is not None:
+                hits[(pattern_id, match.start())].append(end)
+        candidates: list[tuple[float, int, int, int, str, str, str]] = []
+        for (pattern_id, start), ends in hits.items():
+            pattern = PATTERNS[pattern_id]
+            unit = bisect_right(starts, start) - 1
+            unit_start = starts[unit]
+            before = data[max(unit_start, start - _CONTEXT_BYTES):start]
+            for end in (sorted(set(ends), reverse=True) if len(ends) > 1 else ends):
+                text = data[start:end].decode("utf-8", "replace")
+                verdict = pattern.validate(text, segment.column, before, data[end:end + 2])
+                if verdict is not None:
+                    kind, confidence, normalized = verdict
+                    candidates.append((confidence, unit, start, end, kind, normalized, text))
+                    break
+        if secret_column:
+            candidates.extend(self._secret_column(segment))
+        return self._resolve(candidates, segment, file)
+
+    def _secret_column(self, segment: Segment):
+        data = segment.data
+        starts = segment.starts
+        for unit in range(len(starts)):
+            begin = int(starts[unit])
+            end = int(starts[unit + 1]) - 1 if unit + 1 < len(starts) else len(data) - 1
+            if end - begin < 8:
+                continue
+            value = data[begin:end].decode("utf-8", "replace")
+            verdict = secret_cell(value)
+            if verdict is not None:
+                kind, confidence, normalized = verdict
+                yield (confidence, unit, begin, end, kind, normalized, value)
+
+    def _resolve(self, candidates, segment: Segment, file: str) -> list[Finding]:
+        taken: dict[int, list[tuple[int, int]]] = {}
+        findings = []
+        rows = segment.rows
+        column = segment.column
+        key = self.key
+        floor = self.min_confidence
+        for confidence, unit, start, end, kind, normalized, text in sorted(candidates, key=lambda c: (-c[0], c[2])):
+            spans = taken.get(unit)
+            if spans is None:
+                taken[unit] = [(start, end)]
+            elif any(start < e and s < end for s, e in spans):
+                continue
+            else:
+                spans.append((start, end))
+            if confidence < floor:
+                continue
+            findings.append(Finding(file, int(rows[unit]), column, kind, confidence, preview(kind, text),
+                                    fingerprint(key, kind, normalized)))
+        return findings
+
+    def scan_file(self, path: Path, shown: str, declared_format: str | None = None) -> FileResult:
+        """Scan one file; a read failure becomes the result's error, never an exception."""
+        result = FileResult(shown, bytes=file_size(path))
+        report = ReadReport(declared_format or "unknown")
+        try:
+            for segment in read_segments(path, shown, declared_format, report):
+                result.findings.extend(self.scan_segment(segment, shown))
+                if segment.column is not None:
+                    result.non_empty[segment.column] = result.non_empty.get(segment.column, 0) + segment.non_empty
+        except (ReaderError, GateError) as exc:
+            result.error = str(exc)
+        except MemoryError:
+            result.error = f"{shown}: out of memory while scanning"
+        result.format, result.records, result.notes, result.skipped = (
+            report.format, report.records, report.notes, report.skipped)
+        result.findings.sort(key=lambda f: (f.row, f.column or "", f.type))
+        return result
+
+
+_worker: Scanner | None = None
+
+
+def _init_worker(key: bytes, min_confidence: float) -> None:
+    global _worker
+    _worker = Scanner(key, min_confidence)
+
+
+def _scan_in_worker(item: tuple[str, str, str | None]) -> FileResult:
+    path, shown, declared = item
+    return _worker.scan_file(Path(path), shown, declared)
+
+
+@dataclass
+class ScanResult:
+    """Findings over many files, with summaries and per-file errors."""
+
+    files: list[FileResult]
+    """One result per file, in input order."""
+    baselined: list[Finding] = field(default_factory=list)
+    """Findings suppressed by the reviewed baseline."""
+
+    @property
+    def findings(self) -> list[Finding]:
+        """Every active finding."""
+        return [f for r in self.files for f in r.findings]
+
+    @property
+    def errors(self) -> list[dict[str, str]]:
+        """Per-file errors."""
+        return [{"file": r.file, "message": r.error} for r in self.files if r.error]
+
+    def summary(self) -> dict[str, Any]:
+        """Counts per type, per file and per column; columns that are mostly PII."""
+        by_type: Counter = Counter()
+        by_file: dict[str, Counter] = defaultdict(Counter)
+        by_column: dict[tuple[str, str], Counter] = defaultdict(Counter)
+        rows_by_column: dict[tuple[str, str], dict[str, set]] = defaultdict(lambda: defaultdict(set))
+        for finding in self.findings:
+            by_type[finding.type] += 1
+            by_file[finding.file][finding.type] += 1
+            if finding.column is not None:
+                key = (finding.file, finding.column)
+                by_column[key][finding.type] += 1
+                rows_by_column[key][finding.type].add(finding.row)
+        pii_columns = []
+        for result in self.files:
+            for column, non_empty in result.non_empty.items():
+                for kind, rows in rows_by_column.get((result.file, column), {}).items():
+                    if non_empty and len(rows) / non_empty >= PII_COLUMN_SHARE:
+                        pii_columns.append({"file": result.file, "column": column, "type": kind,
+                                            "share": round(len(rows) / non_empty, 3)})
+        return {
+            "files": len(self.files),
+            "bytes": sum(r.bytes for r in self.files),
+            "records": sum(r.records for r in self.files),
+            "findings": sum(by_type.values()),
+            "baselined": len(self.baselined),
+            "by_type": {k: by_type[k] for k in PII_TYPES if by_type[k]},
+            "by_file": {f: dict(c) for f, c in sorted(by_file.items())},
+            "by_column": [{"file": f, "column": c, "counts": dict(n)} for (f, c), n in sorted(by_column.items())],
+            "pii_columns": pii_columns,
+            "skipped": [{"file": r.file, "reason": "; ".join(r.notes)} for r in self.files if r.skipped],
+            "notes": [{"file": r.file, "note": n} for r in self.files for n in r.notes if not r.skipped],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"findings": [...], "summary": {...}, "errors": [...]}``."""
+        return {"findings": [f.to_json() for f in self.findings], "summary": self.summary(), "errors": self.errors}
+
+
+def scan_paths(items: Iterable[tuple[Path, str, str | None]], key: bytes, min_confidence: float = 0.0,
+               workers: int | None = None) -> ScanResult:
+    """Scan (path, shown, declared format) items; large multi-file runs spread over all cores."""
+    items = list(items)
+    workers = workers or os.cpu_count() or 1
+    total = sum(file_size(p) for p, _, _ in items)
+    if workers > 1 and len(items) > 1 and total > 32 * 1024 * 1024:
+        with ProcessPoolExecutor(max_workers=min(workers, len(items)), initializer=_init_worker,
+                                 initargs=(key, min_confidence)) as pool:
+            results = list(pool.map(_scan_in_worker, [(str(p), s, d) for p, s, d in items]))
+    else:
+        scanner = Scanner(key, min_confidence)
+        results = [scanner.scan_file(p, s, d) for p, s, d in items]
+    return ScanResult(results)

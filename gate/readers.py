@@ -1,0 +1,430 @@
+"""Chunked readers for data files: csv/tsv, parquet, jsonl, text. Streaming: memory stays flat.
+
+Every reader yields ``Segment``s: the values of one column (or the lines of a text chunk) joined by
+newlines into one byte buffer, with the offset where each value starts and the record it belongs
+to. Detectors scan whole buffers at once and map a match back to (row, column) only when they
+find something, which is what makes scanning fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from .errors import GateError
+
+CHUNK_BYTES = 8 * 1024 * 1024
+SNIFF_BYTES = 64 * 1024
+MAX_JSONL_LINE = 64 * 1024 * 1024
+_PARQUET_MAGIC = b"PAR1"
+_EXTENSIONS = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "text", ".md": "text", ".log": "text", ".text": "text",
+}
+
+
+class ReaderError(GateError):
+    """A data file could not be read."""
+
+
+class _Ragged(Exception):
+    """A CSV has rows with a different number of fields than its header."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Values joined by newlines, with where each starts and which record it belongs to."""
+
+    column: str | None
+    """Column header or dotted JSON key; None for text."""
+    data: bytes
+    """The values, each followed by a newline."""
+    starts: np.ndarray
+    """Offset in ``data`` where each value starts (ascending)."""
+    rows: np.ndarray
+    """0-based record index of each value."""
+    non_empty: int
+    """How many of the values are non-empty (for PII-column shares)."""
+
+    def locate(self, offset: int) -> int:
+        """The index of the value holding byte ``offset``."""
+        return int(np.searchsorted(self.starts, offset, side="right") - 1)
+
+
+@dataclass
+class ReadReport:
+    """What a reader noticed about a file besides its data."""
+
+    format: str
+    """Format the file was read as."""
+    notes: list[str] = field(default_factory=list)
+    """Non-fatal observations (encoding fallback, ragged rows, skipped binary)."""
+    records: int = 0
+    """Records read."""
+    skipped: bool = False
+    """True when the file was not scanned (binary)."""
+
+
+def detect_format(path: Path, declared: str | None = None) -> str:
+    """csv, tsv, parquet, jsonl, text or binary: declared format, else extension, else content."""
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    if head.startswith(_PARQUET_MAGIC):
+        return "parquet"
+    if declared:
+        return declared
+    by_extension = _EXTENSIONS.get(path.suffix.lower())
+    if by_extension:
+        return by_extension if by_extension == "parquet" or b"\x00" not in head else "binary"
+    if b"\x00" in head:
+        return "binary"
+    return "text"
+
+
+def read_segments(path: Path, shown: str, declared: str | None = None,
+                  report: ReadReport | None = None) -> Iterator[Segment]:
+    """Stream a file as segments; ``report`` collects notes. Raises ReaderError naming the file."""
+    try:
+        fmt = detect_format(path, declared)
+    except OSError as exc:
+        raise ReaderError(f"cannot read: {exc.strerror or exc.__class__.__name__}", shown) from None
+    report = report if report is not None else ReadReport(fmt)
+    report.format = fmt
+    try:
+        if fmt == "binary":
+            report.skipped = True
+            report.notes.append("binary file (NUL bytes): not scanned")
+            return
+        if fmt in ("csv", "tsv"):
+            yield from _csv(path, fmt, report)
+        elif fmt == "parquet":
+            yield from _parquet(path, report)
+        elif fmt == "jsonl":
+            yield from _jsonl(path, report)
+        else:
+            yield from _text(path, report)
+    except ReaderError:
+        raise
+    except FileNotFoundError:
+        raise ReaderError("file vanished while reading", shown) from None
+    except OSError as exc:
+        raise ReaderError(f"cannot read: {exc.strerror or exc.__class__.__name__}", shown) from None
+    except Exception as exc:  # parser errors from pyarrow/json carry data: name the kind only
+        raise ReaderError(f"cannot parse as {fmt}: {exc.__class__.__name__}", shown) from None
+
+
+def _segment(column: str | None, values: list[bytes], rows: np.ndarray) -> Segment:
+    lengths = np.fromiter((len(v) + 1 for v in values), dtype=np.int64, count=len(values))
+    starts = np.zeros(len(values), dtype=np.int64)
+    if len(values) > 1:
+        np.cumsum(lengths[:-1], out=starts[1:])
+    data = b"\n".join(values) + b"\n"
+    return Segment(column, data, starts, rows, int(np.count_nonzero(lengths > 1)))
+
+
+def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
+    """A segment straight from an Arrow array: Arrow's own binary_join builds the buffer in C++."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    n = len(array)
+    if n == 0:
+        return None
+    if not pa.types.is_binary(array.type):
+        array = array.cast(pa.string()).cast(pa.binary())
+    array = array.fill_null(b"")
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4).astype(np.int64)
+    lengths = np.diff(offsets)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), array), b"\n")
+    data = joined[0].as_py() + b"\n"
+    starts = offsets[:-1] - offsets[0] + np.arange(n, dtype=np.int64)
+    rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    return Segment(column, data, starts, rows, int(np.count_nonzero(lengths)))
+
+
+def _sniff(path: Path, fmt: str) -> tuple[str, str, str, list[str]]:
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    encoding = "utf-8"
+    if head.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    try:
+        text = head.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the sample's end
+            encoding = "cp1252"
+        text = head.decode(encoding, errors="replace")
+    delimiter = "\t" if fmt == "tsv" else ","
+    quote = '"'
+    try:
+        dialect = csv.Sniffer().sniff(text[: SNIFF_BYTES // 2], delimiters=",;\t|")
+        delimiter, quote = dialect.delimiter, dialect.quotechar or '"'
+    except csv.Error:
+        pass
+    header_line = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote), [])
+    return encoding, delimiter, quote, header_line
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    names, seen = [], {}
+    for index, name in enumerate(header):
+        name = name.strip() or f"column_{index}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        names.append(name)
+    return names
+
+
+def _csv(path: Path, fmt: str, report: ReadReport) -> Iterator[Segment]:
+    encoding, delimiter, quote, header = _sniff(path, fmt)
+    if encoding == "cp1252":
+        report.notes.append("not valid UTF-8: decoded as cp1252")
+    if not header:
+        return
+    try:
+        yield from _csv_arrow(path, encoding, delimiter, quote, _unique_names(header), report)
+    except _Ragged:
+        report.notes.append("rows with a different number of fields than the header: read with the csv module")
+        report.records = 0
+        yield from _csv_python(path, encoding, delimiter, quote, report)
+
+
+def _csv_arrow(path, encoding, delimiter, quote, names, report) -> Iterator[Segment]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    seen_ragged = []
+
+    def ragged(row):
+        seen_ragged.append(True)
+        return "error"
+
+    try:
+        yield from _arrow_batches(path, encoding, delimiter, quote, names, report, ragged)
+    except pa.ArrowInvalid:
+        if seen_ragged:
+            raise _Ragged() from None
+        raise
+
+
+def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> Iterator[Segment]:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    reader = pacsv.open_csv(
+        str(path),
+        read_options=pacsv.ReadOptions(block_size=CHUNK_BYTES, column_names=names, skip_rows=1,
+                                       encoding="utf8" if encoding.startswith("utf-8") else encoding),
+        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                                         invalid_row_handler=ragged),
+        convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    first = 0
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        for name, column in zip(batch.schema.names, batch.columns):
+            segment = _arrow_segment(name, column, first)
+            if segment is not None:
+                yield segment
+        first += batch.num_rows
+        report.records = first
+
+
+def _csv_python(path, encoding, delimiter, quote, report) -> Iterator[Segment]:
+    with open(path, "r", encoding=encoding, errors="replace", newline="") as handle:
+        rows = csv.reader(handle, delimiter=delimiter, quotechar=quote)
+        header = _unique_names(next(rows, []))
+        index = 0
+        while True:
+            block: dict[str, tuple[list[bytes], list[int]]] = {}
+            size = 0
+            for row in rows:
+                for position, value in enumerate(row):
+                    name = header[position] if position < len(header) else f"column_{position}"
+                    values, owners = block.setdefault(name, ([], []))
+                    encoded = value.encode("utf-8")
+                    values.append(encoded)
+                    owners.append(index)
+                    size += len(encoded) + 1
+                index += 1
+                if size >= CHUNK_BYTES:
+                    break
+            if not block:
+                break
+            for name, (values, owners) in block.items():
+                yield _segment(name, values, np.asarray(owners, dtype=np.int64))
+            report.records = index
+            if size < CHUNK_BYTES:
+                break
+
+
+def _parquet(path: Path, report: ReadReport) -> Iterator[Segment]:
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(str(path))
+    first = 0
+    for group in range(parquet.num_row_groups):
+        for batch in parquet.iter_batches(batch_size=65536, row_groups=[group]):
+            for name, column in zip(batch.schema.names, batch.columns):
+                yield from _arrow_column(name, column, np.arange(first, first + batch.num_rows, dtype=np.int64), report)
+            first += batch.num_rows
+            report.records = first
+
+
+def _arrow_column(name: str, array, rows: np.ndarray, report: ReadReport) -> Iterator[Segment]:
+    """Flatten nested Arrow types: struct fields become dotted names, list items get their index."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind = array.type
+    if pa.types.is_struct(kind):
+        for index in range(kind.num_fields):
+            yield from _arrow_column(f"{name}.{kind.field(index).name}", array.field(index), rows, report)
+        return
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_fixed_size_list(kind):
+        parents = pc.list_parent_indices(array).to_numpy()
+        values = pc.list_flatten(array)
+        if len(values) == 0:
+            return
+        offsets = np.asarray(array.offsets)[:-1] if hasattr(array, "offsets") else None
+        positions = np.arange(len(parents)) - (offsets[parents] - (offsets[0] if len(offsets) else 0)) \
+            if offsets is not None else np.zeros(len(parents), dtype=np.int64)
+        item_rows = rows[parents]
+        for item in np.unique(positions)[:64]:
+            mask = positions == item
+            yield from _arrow_column(f"{name}.{int(item)}", values.filter(pa.array(mask)), item_rows[mask], report)
+        if len(np.unique(positions)) > 64:
+            report.notes.append(f"column {name}: list items past index 63 were not scanned")
+        return
+    if pa.types.is_map(kind) or pa.types.is_dictionary(kind) or pa.types.is_null(kind):
+        try:
+            array = array.cast(pa.string())
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid):
+            report.notes.append(f"column {name}: type {kind} not scanned")
+            return
+    if pa.types.is_boolean(kind) or pa.types.is_floating(kind) or pa.types.is_temporal(kind):
+        return
+    segment = _arrow_segment(name, array, 0)
+    if segment is not None:
+        yield Segment(segment.column, segment.data, segment.starts, rows[: len(segment.starts)], segment.non_empty)
+
+
+def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:
+    with open(path, "rb") as handle:
+        index = 0
+        while True:
+            block: dict[str, tuple[list[bytes], list[int]]] = {}
+            size = 0
+            for raw in handle:
+                if len(raw) > MAX_JSONL_LINE:
+                    report.notes.append(f"line {index + 1}: longer than {MAX_JSONL_LINE} bytes, scanned as text")
+                    _add(block, None, raw.rstrip(b"\r\n"), index)
+                    size += len(raw)
+                    index += 1
+                    continue
+                stripped = raw.strip()
+                if stripped:
+                    try:
+                        value = json.loads(stripped)
+                    except (ValueError, RecursionError):
+                        report.notes.append(f"line {index + 1}: not valid JSON, scanned as text") \
+                            if len(report.notes) < 20 else None
+                        value = None
+                        _add(block, None, stripped, index)
+                    if value is not None:
+                        _flatten(value, "", block, index)
+                size += len(raw)
+                index += 1
+                if size >= CHUNK_BYTES:
+                    break
+            if not block:
+                break
+            for name, (values, owners) in block.items():
+                yield _segment(name or None, values, np.asarray(owners, dtype=np.int64))
+            report.records = index
+            if size < CHUNK_BYTES:
+                break
+
+
+def _add(block, key, value: bytes, index: int) -> None:
+    values, owners = block.setdefault(key or "", ([], []))
+    values.append(value)
+    owners.append(index)
+
+
+def _flatten(value, prefix: str, block, index: int, depth: int = 0) -> None:
+    if depth > 64:
+        return
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _flatten(item, f"{prefix}.{key}" if prefix else str(key), block, index, depth + 1)
+    elif isinstance(value, list):
+        for position, item in enumerate(value):
+            _flatten(item, f"{prefix}.{position}" if prefix else str(position), block, index, depth + 1)
+    elif isinstance(value, str):
+        _add(block, prefix or "value", value.encode("utf-8", "replace"), index)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        _add(block, prefix or "value", str(value).encode(), index)
+
+
+def _text(path: Path, report: ReadReport) -> Iterator[Segment]:
+    with open(path, "rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+        handle.seek(0)
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:
+                report.notes.append("not valid UTF-8: scanned as bytes")
+        line = 0
+        carry = b""
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            chunk = carry + chunk
+            cut = chunk.rfind(b"\n")
+            if cut < 0 and len(chunk) < 16 * CHUNK_BYTES:
+                carry = chunk
+                continue
+            body, carry = (chunk[: cut + 1], chunk[cut + 1:]) if cut >= 0 else (chunk + b"\n", b"")
+            segment, count = _text_segment(body, line)
+            line += count
+            yield segment
+        if carry:
+            segment, count = _text_segment(carry + b"\n", line)
+            line += count
+            yield segment
+        report.records = line
+
+
+def _text_segment(body: bytes, first_line: int) -> tuple[Segment, int]:
+    array = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(array == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    rows = np.arange(first_line, first_line + len(starts), dtype=np.int64)
+    non_empty = int(np.count_nonzero(np.diff(np.concatenate(([-1], ends))) > 1))
+    return Segment(None, body, starts, rows, non_empty), len(starts)
+
+
+def file_size(path: Path) -> int:
+    """Size in bytes, 0 when unreadable."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
