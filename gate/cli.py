@@ -68,6 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
                         help="JSON/YAML files, each with one request or a list of them")
     _common(access)
 
+    scan = sub.add_parser("scan", help="compute facts about data files without asking the policy")
+    scan_sub = scan.add_subparsers(dest="scan_command", metavar="KIND", required=True)
+    pii = scan_sub.add_parser("pii", help="find PII and secrets (files, or directories: a descriptor's files)")
+    pii.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    pii.add_argument("--min-confidence", type=float, default=0.5, metavar="X",
+                     help="report findings at or above this confidence (default 0.5)")
+    pii.add_argument("--baseline", type=Path, metavar="FILE",
+                     help="reviewed findings to accept (default .gate/pii-baseline.json in the repository)")
+    pii.add_argument("--no-baseline", action="store_true", help="report every finding")
+    pii.add_argument("--update-baseline", action="store_true",
+                     help="accept every current finding into the baseline (after review)")
+    pii.add_argument("--reviewer", default=os.environ.get("USER", "unknown"), help="who reviewed (for --update-baseline)")
+    pii.add_argument("--reason", default="reviewed: accepted", help="why they are accepted (for --update-baseline)")
+    pii.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+    pii.add_argument("--format", default="text", choices=["text", "json"])
+    pii.add_argument("--output", type=Path, metavar="FILE")
+    pii.add_argument("--debug", action="store_true")
+
     manifest = sub.add_parser("manifest", help="write or verify dataset.lock files")
     manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
     for name, text in (("update", "write dataset.lock for each dataset"),
@@ -187,6 +205,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _render(_access(args), args)
     if args.command == "manifest":
         return _manifest(args)
+    if args.command == "scan":
+        return _scan_pii(args)
     if args.command == "eval":
         return _eval(args)
     if args.command == "policy" and args.policy_command == "test":
@@ -229,6 +249,53 @@ def _manifest(args: argparse.Namespace) -> int:
     from .lock import verify_manifests
 
     return _render(verify_manifests(list(args.paths), options), args)
+
+
+def _scan_pii(args: argparse.Namespace) -> int:
+    from .core import Options, repo_for
+    from .facts.pii.baseline import write_baseline
+    from .pii import default_baseline, scan
+
+    if not 0.0 <= args.min_confidence <= 1.0:
+        raise GateError("--min-confidence must be between 0 and 1")
+    paths = list(args.paths)
+    repo = repo_for(paths, Options(repo_root=args.repo))
+    baseline = None if args.no_baseline else (args.baseline or default_baseline(repo))
+    result, target_errors, entries = scan(paths or [repo.root], repo, args.min_confidence, baseline)
+    errors = target_errors + result.errors
+    if args.update_baseline:
+        count = write_baseline(baseline or default_baseline(repo), result, entries, args.reviewer, args.reason)
+        sys.stderr.write(f"baseline {repo.rel(baseline or default_baseline(repo))}: {count} accepted finding(s)\n")
+        result.baselined.extend(result.findings)
+        for file_result in result.files:
+            file_result.findings = []
+    body = result.to_json()
+    body["errors"] = errors
+    if args.format == "json":
+        _emit(json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", args.output)
+    else:
+        _emit(_pii_text(body), args.output)
+    if errors:
+        return EXIT_ERROR
+    return 1 if body["findings"] else 0
+
+
+def _pii_text(body: dict) -> str:
+    lines = []
+    for f in body["findings"]:
+        where = f"{f['file']}:{f['row']}" + (f" [{f['column']}]" if f["column"] is not None else "")
+        lines.append(f"{f['type']:<13} {f['confidence']:.2f}  {f['preview']:<28} {where}")
+    for error in body["errors"]:
+        lines.append(f"ERROR  {error['message']}")
+    for skipped in body["summary"]["skipped"]:
+        lines.append(f"SKIPPED  {skipped['file']}: {skipped['reason']}")
+    for note in body["summary"]["notes"]:
+        lines.append(f"NOTE  {note['file']}: {note['note']}")
+    summary = body["summary"]
+    counts = ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()) or "none"
+    lines.append(f"{summary['findings']} finding(s) in {summary['files']} file(s) ({counts}); "
+                 f"{summary['baselined']} accepted by the baseline; {len(body['errors'])} error(s)")
+    return "\n".join(lines) + "\n"
 
 
 def _eval(args: argparse.Namespace) -> int:

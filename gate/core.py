@@ -13,6 +13,7 @@ from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .engine import Engine, create_engine
 from .errors import EngineError, GateError, PolicyError, RequestError
 from .facts.integrity import integrity_facts
+from .pii import pii_facts
 from .loading import load_document, validate
 from .policy import PolicySet, builtin_policy_dir, load_policy_set
 from .repo import Repo, find_root
@@ -208,7 +209,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 if descriptor.id in seen:
                     raise GateError(f"dataset id {descriptor.id!r} is also used by {seen[descriptor.id]}", shown)
                 seen[descriptor.id] = shown
-                facts = {"integrity": integrity_facts(descriptor, repo).to_json()}
+                facts = {"integrity": integrity_facts(descriptor, repo).to_json(), "pii": pii_facts(descriptor, repo)}
                 decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))

@@ -34,8 +34,12 @@ class ReaderError(GateError):
     """A data file could not be read."""
 
 
-class _Ragged(Exception):
-    """A CSV has rows with a different number of fields than its header."""
+class RestartRead(Exception):
+    """The fast reader cannot read this file faithfully: discard what it gave and read again with ``fast=False``."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,12 @@ def detect_format(path: Path, declared: str | None = None) -> str:
 
 
 def read_segments(path: Path, shown: str, declared: str | None = None,
-                  report: ReadReport | None = None) -> Iterator[Segment]:
-    """Stream a file as segments; ``report`` collects notes. Raises ReaderError naming the file."""
+                  report: ReadReport | None = None, fast: bool = True) -> Iterator[Segment]:
+    """Stream a file as segments; ``report`` collects notes. Raises ReaderError naming the file.
+
+    With ``fast`` (Arrow's C++ parsers) a file Arrow cannot read faithfully (ragged CSV rows, JSONL
+    with blank or non-JSON lines or changing types) raises RestartRead; read it again with fast=False.
+    """
     try:
         fmt = detect_format(path, declared)
     except OSError as exc:
@@ -103,14 +111,14 @@ def read_segments(path: Path, shown: str, declared: str | None = None,
             report.notes.append("binary file (NUL bytes): not scanned")
             return
         if fmt in ("csv", "tsv"):
-            yield from _csv(path, fmt, report)
+            yield from _csv(path, fmt, report, fast)
         elif fmt == "parquet":
             yield from _parquet(path, report)
         elif fmt == "jsonl":
-            yield from _jsonl(path, report)
+            yield from (_jsonl_arrow(path, report) if fast else _jsonl(path, report))
         else:
             yield from _text(path, report)
-    except ReaderError:
+    except (ReaderError, RestartRead):
         raise
     except FileNotFoundError:
         raise ReaderError("file vanished while reading", shown) from None
@@ -129,6 +137,14 @@ def _segment(column: str | None, values: list[bytes], rows: np.ndarray) -> Segme
     return Segment(column, data, starts, rows, int(np.count_nonzero(lengths > 1)))
 
 
+def _binary_scalar(value: bytes):
+    """An Arrow binary scalar built from buffers: pa.scalar() would import pandas (0.12 s) on every run."""
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(value)], dtype=np.int32))
+    return pa.Array.from_buffers(pa.binary(), 1, [None, offsets, pa.py_buffer(value)])[0]
+
+
 def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
     """A segment straight from an Arrow array: Arrow's own binary_join builds the buffer in C++."""
     import pyarrow as pa
@@ -140,10 +156,12 @@ def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
         return None
     if not pa.types.is_binary(array.type):
         array = array.cast(pa.string()).cast(pa.binary())
-    array = array.fill_null(b"")
+    if array.null_count:
+        array = array.fill_null(_binary_scalar(b""))
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4).astype(np.int64)
     lengths = np.diff(offsets)
-    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, n], pa.int32()), array), b"\n")
+    whole = pa.Array.from_buffers(pa.int32(), 2, [None, pa.py_buffer(np.array([0, n], dtype=np.int32))])
+    joined = pc.binary_join(pa.ListArray.from_arrays(whole, array), _binary_scalar(b"\n"))
     data = joined[0].as_py() + b"\n"
     starts = offsets[:-1] - offsets[0] + np.arange(n, dtype=np.int64)
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
@@ -186,17 +204,15 @@ def _unique_names(header: list[str]) -> list[str]:
     return names
 
 
-def _csv(path: Path, fmt: str, report: ReadReport) -> Iterator[Segment]:
+def _csv(path: Path, fmt: str, report: ReadReport, fast: bool) -> Iterator[Segment]:
     encoding, delimiter, quote, header = _sniff(path, fmt)
-    if encoding == "cp1252":
+    if encoding == "cp1252" and "not valid UTF-8: decoded as cp1252" not in report.notes:
         report.notes.append("not valid UTF-8: decoded as cp1252")
     if not header:
         return
-    try:
+    if fast:
         yield from _csv_arrow(path, encoding, delimiter, quote, _unique_names(header), report)
-    except _Ragged:
-        report.notes.append("rows with a different number of fields than the header: read with the csv module")
-        report.records = 0
+    else:
         yield from _csv_python(path, encoding, delimiter, quote, report)
 
 
@@ -214,7 +230,8 @@ def _csv_arrow(path, encoding, delimiter, quote, names, report) -> Iterator[Segm
         yield from _arrow_batches(path, encoding, delimiter, quote, names, report, ragged)
     except pa.ArrowInvalid:
         if seen_ragged:
-            raise _Ragged() from None
+            raise RestartRead("rows with a different number of fields than the header: read with the csv module") \
+                from None
         raise
 
 
@@ -324,7 +341,35 @@ def _arrow_column(name: str, array, rows: np.ndarray, report: ReadReport) -> Ite
         yield Segment(segment.column, segment.data, segment.starts, rows[: len(segment.starts)], segment.non_empty)
 
 
+def _jsonl_arrow(path: Path, report: ReadReport) -> Iterator[Segment]:
+    import pyarrow as pa
+    import pyarrow.json as pajson
+
+    with open(path, "rb") as handle:
+        previous = b"\n"
+        while True:
+            block = handle.read(CHUNK_BYTES)
+            if not block:
+                break
+            probe = previous[-1:] + block
+            if b"\n\n" in probe or b"\n\r\n" in probe or b"\n " in probe or b"\n\t" in probe:
+                raise RestartRead("blank lines: read line by line")
+            previous = block
+    try:
+        reader = pajson.open_json(str(path), read_options=pajson.ReadOptions(block_size=CHUNK_BYTES))
+        first = 0
+        for batch in reader:
+            rows = np.arange(first, first + batch.num_rows, dtype=np.int64)
+            for name, column in zip(batch.schema.names, batch.columns):
+                yield from _arrow_column(name, column, rows, report)
+            first += batch.num_rows
+            report.records = first
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        raise RestartRead("lines Arrow cannot read as one table: read line by line") from None
+
+
 def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:
+    invalid = 0
     with open(path, "rb") as handle:
         index = 0
         while True:
@@ -342,8 +387,7 @@ def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:
                     try:
                         value = json.loads(stripped)
                     except (ValueError, RecursionError):
-                        report.notes.append(f"line {index + 1}: not valid JSON, scanned as text") \
-                            if len(report.notes) < 20 else None
+                        invalid += 1
                         value = None
                         _add(block, None, stripped, index)
                     if value is not None:
@@ -359,6 +403,8 @@ def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:
             report.records = index
             if size < CHUNK_BYTES:
                 break
+    if invalid:
+        report.notes.append(f"{invalid} line(s) not valid JSON: scanned as text")
 
 
 def _add(block, key, value: bytes, index: int) -> None:

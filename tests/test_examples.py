@@ -14,6 +14,7 @@ EXPECTED_DATASETS = {
     "web-crawl": ("fail", {"source.trust_below_minimum"}),
     "census-2019": ("fail", {"compliance.retention_expired"}),
     "sensor-escape": ("fail", {"integrity.path_outside_repo"}),
+    "chat-logs-2026": ("fail", {"pii.type_not_allowed"}),
 }
 
 EXPECTED_REQUESTS = {
@@ -91,7 +92,7 @@ def test_text_report_lines_and_summary():
     assert any(line.startswith("PASS") and "churn-2026q1" in line for line in lines)
     trust = next(line for line in lines if "source.trust_below_minimum" in line)
     assert "high" in trust and "datasets/web-crawl/dataset.yaml:10" in trust
-    assert lines[-1].startswith("5 datasets: 1 pass, 0 warn, 4 fail, 0 error; verdict fail (engine ")
+    assert lines[-1].startswith("6 datasets: 1 pass, 0 warn, 5 fail, 0 error; verdict fail (engine ")
     assert "\033[" not in proc.stdout, "no colour when stdout is not a terminal"
 
 

@@ -12,8 +12,12 @@ KEY_ENV = "GATE_FINGERPRINT_KEY"
 KEY_FILE = Path(".gate") / "fingerprint.key"
 
 
-def load_key(root: Path | None) -> bytes:
-    """The fingerprint key: $GATE_FINGERPRINT_KEY, else .gate/fingerprint.key in the repository (created 0600)."""
+def load_key(root: Path | None, create: bool = True) -> bytes:
+    """The fingerprint key: $GATE_FINGERPRINT_KEY, else .gate/fingerprint.key in the repository.
+
+    With ``create`` a missing key file is made (0600, git-ignored); without, a missing key gives a
+    key for this run only, so fingerprints are not comparable with other runs.
+    """
     value = os.environ.get(KEY_ENV)
     if value:
         return value.encode()
@@ -27,6 +31,8 @@ def load_key(root: Path | None) -> bytes:
     except OSError:
         pass
     data = secrets.token_hex(32).encode()
+    if not create:
+        return data
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -1,0 +1,69 @@
+package gate.rules.dataset.pii
+
+with_pii(classification, allowed, by_type, legal_basis) := {
+	"dataset": {
+		"id": "d", "path": "d/dataset.yaml", "classification": classification, "pii": {"allowed": allowed},
+		"source": {"id": "s", "legal_basis": legal_basis},
+	},
+	"facts": {"pii": {"by_type": by_type, "unscanned": []}},
+	"context": {"now": "2026-06-01T00:00:00Z"},
+}
+
+emails := {"EMAIL": {"count": 3, "by_confidence": {"0.95": 3}, "files": ["d/a.csv"]}}
+
+phones := {"PHONE": {"count": 5, "by_confidence": {"0.90": 2, "0.30": 3}, "files": ["d/a.csv"]}}
+
+ids(set) := {v.id | some v in set}
+
+test_allowed_type_passes if {
+	count(deny) == 0 with input as with_pii("confidential", ["EMAIL"], emails, "contract")
+}
+
+test_undeclared_type_denied if {
+	ids(deny) == {"pii.type_not_allowed"} with input as with_pii("confidential", [], emails, "contract")
+	some v in deny with input as with_pii("confidential", [], emails, "contract")
+	v.message == "3 EMAIL value(s) found in d/a.csv; EMAIL is not in pii.allowed"
+}
+
+test_threshold_splits_deny_and_warn if {
+	inp := with_pii("confidential", [], phones, "contract")
+	some v in deny with input as inp
+	v.message == "2 PHONE value(s) found in d/a.csv; PHONE is not in pii.allowed"
+	some w in warn with input as inp
+	w.id == "pii.low_confidence"
+	startswith(w.message, "3 possible PHONE value(s) below confidence 0.5")
+}
+
+test_only_uncertain_findings_warn if {
+	weak := {"PHONE": {"count": 3, "by_confidence": {"0.30": 3}, "files": ["d/a.csv"]}}
+	count(deny) == 0 with input as with_pii("confidential", [], weak, "contract")
+	ids(warn) == {"pii.low_confidence"} with input as with_pii("confidential", [], weak, "contract")
+}
+
+test_threshold_from_data if {
+	count(deny) == 0 with input as with_pii("confidential", [], phones, "contract") with data.org.pii.min_confidence as 0.95
+}
+
+test_public_dataset_denied_even_if_allowed if {
+	ids(deny) == {"pii.in_public_dataset"} with input as with_pii("public", ["EMAIL"], emails, "contract")
+}
+
+test_no_legal_basis if {
+	inp := json.remove(with_pii("internal", ["EMAIL"], emails, "x"), [["dataset", "source", "legal_basis"]])
+	ids(deny) == {"pii.no_legal_basis"} with input as inp
+}
+
+test_secret_always_denied if {
+	secrets := {"SECRET": {"count": 1, "by_confidence": {"0.95": 1}, "files": ["d/c.txt"]}}
+	ids(deny) == {"pii.secret"} with input as with_pii("internal", ["SECRET"], secrets, "contract")
+}
+
+test_no_findings_no_violations if {
+	count(deny) == 0 with input as with_pii("public", [], {}, "contract")
+	count(warn) == 0 with input as with_pii("public", [], {}, "contract")
+}
+
+test_unscanned_files_warn if {
+	inp := json.patch(with_pii("internal", [], {}, "contract"), [{"op": "replace", "path": "/facts/pii/unscanned", "value": ["d/blob.bin"]}])
+	ids(warn) == {"pii.unscanned_files"} with input as inp
+}
