@@ -48,8 +48,8 @@ class Segment:
 
     column: str | None
     """Column header or dotted JSON key; None for text."""
-    data: bytes
-    """The values, each followed by a newline."""
+    data: bytes | memoryview
+    """The values separated by newlines (a memoryview over Arrow's buffer when read by Arrow)."""
     starts: np.ndarray
     """Offset in ``data`` where each value starts (ascending)."""
     rows: np.ndarray
@@ -162,7 +162,8 @@ def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
     lengths = np.diff(offsets)
     whole = pa.Array.from_buffers(pa.int32(), 2, [None, pa.py_buffer(np.array([0, n], dtype=np.int32))])
     joined = pc.binary_join(pa.ListArray.from_arrays(whole, array), _binary_scalar(b"\n"))
-    data = joined[0].as_py() + b"\n"
+    size = int(offsets[-1] - offsets[0]) + n - 1
+    data = memoryview(joined.buffers()[2])[:size]  # zero-copy: Hyperscan and re read buffers directly
     starts = offsets[:-1] - offsets[0] + np.arange(n, dtype=np.int64)
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     return Segment(column, data, starts, rows, int(np.count_nonzero(lengths)))
@@ -218,7 +219,6 @@ def _csv(path: Path, fmt: str, report: ReadReport, fast: bool) -> Iterator[Segme
 
 def _csv_arrow(path, encoding, delimiter, quote, names, report) -> Iterator[Segment]:
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     seen_ragged = []
 
@@ -235,31 +235,88 @@ def _csv_arrow(path, encoding, delimiter, quote, names, report) -> Iterator[Segm
         raise
 
 
+def record_chunks(handle, quote: bytes, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Chunks of about ``size`` bytes that end at a record boundary (a newline outside quotes).
+
+    Arrow's streaming CSV reader reads ahead without bound (measured: its memory grew with the
+    file), so gate cuts the file itself and parses one chunk at a time: memory stays flat.
+    """
+    carry = b""
+    while True:
+        block = handle.read(size)
+        if not block:
+            if carry:
+                yield carry
+            return
+        chunk = carry + block
+        cut = _last_record_end(chunk, quote)
+        if cut < 0:
+            carry = chunk
+            continue
+        yield chunk[: cut + 1]
+        carry = chunk[cut + 1:]
+
+
+def _last_record_end(chunk: bytes, quote: bytes) -> int:
+    """The last newline with an even number of quote characters before it, or -1."""
+    position = len(chunk)
+    tries = 0
+    while True:
+        position = chunk.rfind(b"\n", 0, position)
+        if position < 0:
+            return -1
+        if chunk.count(quote, 0, position) % 2 == 0:
+            return position
+        tries += 1
+        if tries > 64:  # a huge quoted field: step back a quote at a time would be quadratic
+            quote_at = chunk.rfind(quote, 0, position)
+            position = quote_at if quote_at >= 0 else position
+
+
 def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> Iterator[Segment]:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    reader = pacsv.open_csv(
-        str(path),
-        read_options=pacsv.ReadOptions(block_size=CHUNK_BYTES, column_names=names, skip_rows=1,
-                                       encoding="utf8" if encoding.startswith("utf-8") else encoding),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
-                                         invalid_row_handler=ragged),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
-                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
-    )
+    read_options = pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                                     block_size=CHUNK_BYTES * 2)
+    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
+                                       invalid_row_handler=ragged)
+    convert_options = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
+                                           strings_can_be_null=False, quoted_strings_can_be_null=False)
     first = 0
+    with open(path, "rb") as handle:
+        chunks = record_chunks(handle, quote.encode("latin-1"))
+        head = next(chunks, b"")
+        header_end = _first_record_end(head, quote.encode("latin-1"))
+        if header_end < 0:
+            return
+        pending = [head[header_end + 1:]]
+        for chunk in _chain(pending, chunks):
+            if not chunk.strip():
+                continue
+            table = pacsv.read_csv(pa.py_buffer(chunk), read_options=read_options, parse_options=parse_options,
+                                   convert_options=convert_options)
+            for name, column in zip(table.schema.names, table.columns):
+                segment = _arrow_segment(name, column, first)
+                if segment is not None:
+                    yield segment
+            first += table.num_rows
+            report.records = first
+
+
+def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from first
+    yield from rest
+
+
+def _first_record_end(chunk: bytes, quote: bytes) -> int:
+    position = -1
     while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        for name, column in zip(batch.schema.names, batch.columns):
-            segment = _arrow_segment(name, column, first)
-            if segment is not None:
-                yield segment
-        first += batch.num_rows
-        report.records = first
+        position = chunk.find(b"\n", position + 1)
+        if position < 0:
+            return len(chunk) - 1 if chunk else -1
+        if chunk.count(quote, 0, position) % 2 == 0:
+            return position
 
 
 def _csv_python(path, encoding, delimiter, quote, report) -> Iterator[Segment]:

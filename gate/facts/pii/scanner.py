@@ -131,10 +131,10 @@ class Scanner:
             pattern = PATTERNS[pattern_id]
             unit = bisect_right(starts, start) - 1
             unit_start = starts[unit]
-            before = data[max(unit_start, start - _CONTEXT_BYTES):start]
+            before = bytes(data[max(unit_start, start - _CONTEXT_BYTES):start])
             for end in (sorted(set(ends), reverse=True) if len(ends) > 1 else ends):
-                text = data[start:end].decode("utf-8", "replace")
-                verdict = pattern.validate(text, segment.column, before, data[end:end + 2])
+                text = bytes(data[start:end]).decode("utf-8", "replace")
+                verdict = pattern.validate(text, segment.column, before, bytes(data[end:end + 2]))
                 if verdict is not None:
                     kind, confidence, normalized = verdict
                     candidates.append((confidence, unit, start, end, kind, normalized, text))
@@ -148,10 +148,10 @@ class Scanner:
         starts = segment.starts
         for unit in range(len(starts)):
             begin = int(starts[unit])
-            end = int(starts[unit + 1]) - 1 if unit + 1 < len(starts) else len(data) - 1
-            if end - begin < 8:
+            end = int(starts[unit + 1]) - 1 if unit + 1 < len(starts) else len(data)
+            if end - begin < 6:
                 continue
-            value = data[begin:end].decode("utf-8", "replace")
+            value = bytes(data[begin:end]).decode("utf-8", "replace")
             verdict = secret_cell(value)
             if verdict is not None:
                 kind, confidence, normalized = verdict

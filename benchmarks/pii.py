@@ -1,0 +1,213 @@
+"""PII scan throughput and quality: gate beside Presidio's pattern recognizers, in the same run.
+
+Builds a >= 200 MB CSV and a >= 200 MB JSONL shaped like training data (feature columns plus a
+free-text column; about 4 % of texts carry a PII value, another 4 % a decoy), times
+`gate scan pii` on each (one process = one core) and on both at once, reads peak memory (also
+on a quarter-size file, to show it does not grow with the file), then runs Presidio's pattern
+recognizers (no NER model: none can be downloaded here) cell by cell on a sample of the same
+CSV. Finally both detectors are scored on the labeled corpus of the tests.
+
+    python benchmarks/pii.py [--mb 200] [--sample-mb 2] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+WORDS = ("the of and to in is was for on that with as by at from this be or an are it not which have had has "
+         "been their its more other order shipped account update release customer ticket model").split()
+
+
+def build_files(directory: Path, megabytes: int, seed: int = 5) -> tuple[Path, Path]:
+    from pii_corpus import DECOYS, TRUE_KINDS, Values
+
+    rng = random.Random(seed)
+    values = Values(seed)
+    true_pool = [TRUE_KINDS[k](values) for k in TRUE_KINDS for _ in range(300)]
+    decoy_pool = [DECOYS[k](values) for k in DECOYS for _ in range(300)]
+
+    def text() -> str:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(8, 30))]
+        roll = rng.random()
+        if roll < 0.04:
+            words.insert(rng.randrange(len(words)), rng.choice(true_pool))
+        elif roll < 0.08:
+            words.insert(rng.randrange(len(words)), rng.choice(decoy_pool))
+        return " ".join(words)
+
+    target = megabytes * 1024 * 1024
+    csv_path, jsonl_path = directory / f"bench-{megabytes}.csv", directory / f"bench-{megabytes}.jsonl"
+    with open(csv_path, "w", encoding="utf-8") as out:
+        out.write("id,age,income,score,segment,country,clicks,ratio,label,comment\n")
+        size, row = 0, 0
+        while size < target:
+            line = (f"{row},{rng.randint(18, 90)},{rng.random() * 1e5:.2f},{rng.random():.4f},{rng.choice('ABCD')},"
+                    f"{rng.choice(['US', 'DE', 'FR'])},{rng.randint(0, 500)},{rng.random():.3f},{rng.randint(0, 1)},"
+                    f"\"{text()}\"\n")
+            out.write(line)
+            size += len(line)
+            row += 1
+    with open(jsonl_path, "w", encoding="utf-8") as out:
+        size, row = 0, 0
+        while size < target:
+            line = json.dumps({"id": row, "features": {"age": rng.randint(18, 90), "score": round(rng.random(), 4)},
+                               "label": rng.randint(0, 1), "text": text()}) + "\n"
+            out.write(line)
+            size += len(line)
+            row += 1
+    return csv_path, jsonl_path
+
+
+def gate_run(paths: list[Path], repo: Path) -> tuple[float, float, int]:
+    """Wall seconds, peak RSS (MB) of the gate process, findings."""
+    probe = (
+        "import resource, subprocess, sys, time, json\n"
+        "start = time.perf_counter()\n"
+        "proc = subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "elapsed = time.perf_counter() - start\n"
+        "body = json.loads(proc.stdout)\n"
+        "print(json.dumps([elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,"
+        " len(body['findings']), proc.returncode, body['errors']]))\n"
+    )
+    command = [sys.executable, "-c", probe, sys.executable, "-m", "gate", "scan", "pii", *map(str, paths),
+               "--repo", str(repo), "--no-baseline", "--format", "json"]
+    elapsed, peak, findings, code, errors = json.loads(subprocess.run(command, capture_output=True, text=True,
+                                                                        check=True).stdout)
+    if code == 2 or errors:
+        raise SystemExit(f"gate scan failed: {errors}")
+    return elapsed, peak, findings
+
+
+def presidio_recognizers():
+    import logging
+
+    logging.getLogger("tldextract").setLevel(logging.CRITICAL)  # it tries to fetch the suffix list: no network
+    logging.getLogger("presidio-analyzer").setLevel(logging.CRITICAL)
+    try:
+        from presidio_analyzer.predefined_recognizers import (CreditCardRecognizer, EmailRecognizer,
+                                                              IbanRecognizer, IpRecognizer, PhoneRecognizer,
+                                                              UsSsnRecognizer)
+    except ImportError:
+        return None
+    return [EmailRecognizer(), PhoneRecognizer(), UsSsnRecognizer(), CreditCardRecognizer(), IbanRecognizer(),
+            IpRecognizer()]
+
+
+PRESIDIO_TYPES = {"EMAIL_ADDRESS": "EMAIL", "PHONE_NUMBER": "PHONE", "US_SSN": "US_SSN", "CREDIT_CARD": "CREDIT_CARD",
+                  "IBAN_CODE": "IBAN", "IP_ADDRESS": "IP_ADDRESS"}
+
+
+def presidio_cells(recognizers, cells):
+    """Presidio's pattern recognizers on each cell; yields (index, type) for every result, as Presidio's
+    AnalyzerEngine does with its default score_threshold of 0."""
+    entities = list(PRESIDIO_TYPES)
+    for index, cell in enumerate(cells):
+        if not cell:
+            continue
+        for recognizer in recognizers:
+            for result in recognizer.analyze(cell, entities, None):
+                if result.score > 0 and result.entity_type in PRESIDIO_TYPES:
+                    yield index, PRESIDIO_TYPES[result.entity_type]
+
+
+def presidio_speed(recognizers, csv_path: Path, sample_mb: float) -> float:
+    import csv
+
+    limit = int(sample_mb * 1024 * 1024)
+    cells, size = [], 0
+    with open(csv_path, encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            cells.extend(row)
+            size += sum(len(c) + 1 for c in row)
+            if size >= limit:
+                break
+    start = time.perf_counter()
+    for _ in presidio_cells(recognizers, cells):
+        pass
+    return size / 1e6 / (time.perf_counter() - start)
+
+
+def quality(recognizers, directory: Path) -> None:
+    import csv as csvmod
+
+    from pii_corpus import TRUE_KINDS, build, score
+
+    corpus = build(directory / "labeled", rows=600, seed=20261123)
+    repo = directory
+    body = json.loads(subprocess.run([sys.executable, "-m", "gate", "scan", "pii", str(directory / "labeled"),
+                                      "--repo", str(repo), "--no-baseline", "--format", "json"],
+                                     capture_output=True, text=True).stdout)
+    gate_found = Counter((Path(f["file"]).name, f["row"], f["column"], f["type"]) for f in body["findings"])
+    gate_scores = score(corpus.truth, gate_found, TRUE_KINDS)
+    presidio_scores = {}
+    if recognizers:
+        found: Counter = Counter()
+        rows = list(csvmod.DictReader(open(directory / "labeled" / "corpus.csv", encoding="utf-8")))
+        for row_index, row in enumerate(rows):
+            for column, cell in row.items():
+                for _, kind in presidio_cells(recognizers, [cell]):
+                    found[("corpus.csv", row_index, column, kind)] += 1
+        for line_index, line in enumerate(open(directory / "labeled" / "corpus.txt", encoding="utf-8")):
+            for _, kind in presidio_cells(recognizers, [line]):
+                found[("corpus.txt", line_index, None, kind)] += 1
+        truth = Counter({k: v for k, v in corpus.truth.items() if k[0] in ("corpus.csv", "corpus.txt")})
+        presidio_scores = score(truth, found, [k for k in TRUE_KINDS if k in PRESIDIO_TYPES.values()])
+    print("\nquality on the labeled corpus (precision / recall; Presidio on its CSV and text parts)")
+    print(f"{'type':<15} {'gate':>15} {'presidio':>17}")
+    for kind in TRUE_KINDS:
+        g = gate_scores[kind]
+        p = presidio_scores.get(kind)
+        right = f"{p[0]:.3f} / {p[1]:.3f}" if p else "n/a"
+        print(f"{kind:<15} {g[0]:.3f} / {g[1]:.3f}   {right:>15}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--sample-mb", type=float, default=2.0)
+    parser.add_argument("--keep", type=Path)
+    args = parser.parse_args()
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="gate-pii-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / ".git").mkdir(exist_ok=True)
+    start = time.perf_counter()
+    csv_path, jsonl_path = build_files(directory, args.mb)
+    small_csv, _ = build_files(directory, max(1, args.mb // 4), seed=6)
+    print(f"built {csv_path.name} ({csv_path.stat().st_size / 1e6:.0f} MB), {jsonl_path.name} "
+          f"({jsonl_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - start:.0f} s")
+
+    rows = []
+    for label, paths in (("csv", [csv_path]), ("jsonl", [jsonl_path]), (f"csv {args.mb // 4} MB", [small_csv]),
+                         ("csv + jsonl, 2 processes", [csv_path, jsonl_path])):
+        size = sum(p.stat().st_size for p in paths) / 1e6
+        elapsed, peak, findings = gate_run(paths, directory)
+        rows.append((label, size, elapsed, peak, findings))
+        print(f"gate scan pii  {label:<26} {size:7.0f} MB  {elapsed:6.2f} s  {size / elapsed:7.1f} MB/s  "
+              f"peak {peak:6.0f} MB  findings {findings}")
+
+    recognizers = presidio_recognizers()
+    if recognizers is None:
+        print("presidio-analyzer is not installed (pip install presidio-analyzer): no comparison")
+    else:
+        speed = presidio_speed(recognizers, csv_path, args.sample_mb)
+        gate_csv = rows[0][1] / rows[0][2]
+        gate_jsonl = rows[1][1] / rows[1][2]
+        print(f"presidio pattern recognizers, cell by cell, {args.sample_mb:g} MB sample of the csv: {speed:.3f} MB/s")
+        print(f"ratio gate/presidio: csv {gate_csv / speed:.0f}x, jsonl {gate_jsonl / speed:.0f}x "
+              f"(goal >= 100x); gate per core: csv {gate_csv:.1f} MB/s, jsonl {gate_jsonl:.1f} MB/s (goal >= 50)")
+    quality(recognizers, directory)
+
+
+if __name__ == "__main__":
+    main()
