@@ -399,30 +399,49 @@ def _arrow_column(name: str, array, rows: np.ndarray, report: ReadReport) -> Ite
 
 
 def _jsonl_arrow(path: Path, report: ReadReport) -> Iterator[Segment]:
+    """JSONL through Arrow's C++ parser, one newline-aligned chunk at a time (a raw newline is never
+    inside a JSON value, so every cut is a record boundary)."""
     import pyarrow as pa
     import pyarrow.json as pajson
 
+    options = pajson.ReadOptions(block_size=CHUNK_BYTES * 2)
+    first = 0
+    previous = b"\n"
     with open(path, "rb") as handle:
-        previous = b"\n"
-        while True:
-            block = handle.read(CHUNK_BYTES)
-            if not block:
-                break
-            probe = previous[-1:] + block
+        for chunk in _line_chunks(handle):
+            probe = previous[-1:] + chunk
             if b"\n\n" in probe or b"\n\r\n" in probe or b"\n " in probe or b"\n\t" in probe:
                 raise RestartRead("blank lines: read line by line")
-            previous = block
-    try:
-        reader = pajson.open_json(str(path), read_options=pajson.ReadOptions(block_size=CHUNK_BYTES))
-        first = 0
-        for batch in reader:
-            rows = np.arange(first, first + batch.num_rows, dtype=np.int64)
-            for name, column in zip(batch.schema.names, batch.columns):
-                yield from _arrow_column(name, column, rows, report)
-            first += batch.num_rows
+            previous = chunk
+            try:
+                table = pajson.read_json(pa.py_buffer(chunk), read_options=options)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                raise RestartRead("lines Arrow cannot read as one table: read line by line") from None
+            for batch in table.to_batches():
+                rows = np.arange(first, first + batch.num_rows, dtype=np.int64)
+                for name, column in zip(batch.schema.names, batch.columns):
+                    yield from _arrow_column(name, column, rows, report)
+                first += batch.num_rows
             report.records = first
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        raise RestartRead("lines Arrow cannot read as one table: read line by line") from None
+
+
+def _line_chunks(handle, size: int = CHUNK_BYTES) -> Iterator[bytes]:
+    carry = b""
+    while True:
+        block = handle.read(size)
+        if not block:
+            if carry:
+                yield carry if carry.endswith(b"\n") else carry + b"\n"
+            return
+        chunk = carry + block
+        cut = chunk.rfind(b"\n")
+        if cut < 0:
+            if len(chunk) > MAX_JSONL_LINE:
+                raise RestartRead(f"a line longer than {MAX_JSONL_LINE} bytes: read line by line")
+            carry = chunk
+            continue
+        yield chunk[: cut + 1]
+        carry = chunk[cut + 1:]
 
 
 def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:

@@ -408,7 +408,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("stripe_key", rb"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,99}\b", _known_secret),
     Pattern("google_api_key", rb"\bAIza[0-9A-Za-z_-]{35}", _known_secret),
     Pattern("private_key", rb"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----", _private_key),
-    Pattern("jwt", rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", _jwt),
+    Pattern("jwt", rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b", _jwt),
     Pattern("keyword", _keywords() + rb"[A-Za-z0-9_-]*[\"']?\s*[:=]{1,2}\s*[\"']?[^\s\"',;]{8,}",
             _keyword_assignment, caseless=True),
 )

@@ -121,11 +121,19 @@ class Scanner:
         data = segment.data
         starts = segment.starts.tolist()
         hits: dict[tuple[int, int], list[int]] = defaultdict(list)
-        for pattern_id, _, end in raw:
+        # Longest end first: shorter ends inside a span already found (a JWT reports one end per
+        # character past its minimum) share its start, so they skip the regex search.
+        covered: dict[int, tuple[int, int]] = {}
+        for pattern_id, _, end in sorted(raw, key=lambda m: (m[0], -m[2])):
+            span = covered.get(pattern_id)
+            if span is not None and span[0] < end <= span[1]:
+                hits[(pattern_id, span[0])].append(end)
+                continue
             unit_start = starts[bisect_right(starts, end - 1) - 1]
             match = _anchored(pattern_id).search(data, max(unit_start, end - _WINDOW), end)
             if match is not None:
                 hits[(pattern_id, match.start())].append(end)
+                covered[pattern_id] = (match.start(), end)
         candidates: list[tuple[float, int, int, int, str, str, str]] = []
         for (pattern_id, start), ends in hits.items():
             pattern = PATTERNS[pattern_id]
