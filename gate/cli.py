@@ -272,12 +272,20 @@ def _scan_pii(args: argparse.Namespace) -> int:
     body = result.to_json()
     body["errors"] = errors
     if args.format == "json":
-        _emit(json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", args.output)
+        _emit(_pii_json(body), args.output)
     else:
         _emit(_pii_text(body), args.output)
     if errors:
         return EXIT_ERROR
     return 1 if body["findings"] else 0
+
+
+def _pii_json(body: dict) -> str:
+    """One finding per line: readable, diffable, and encoded by json's C encoder (indent= is pure Python)."""
+    findings = ",\n".join("    " + json.dumps(f, sort_keys=True, ensure_ascii=False) for f in body["findings"])
+    rest = {k: v for k, v in body.items() if k != "findings"}
+    tail = json.dumps(rest, indent=2, sort_keys=True, ensure_ascii=False)[1:]
+    return '{\n  "findings": [' + ("\n" + findings + "\n  " if findings else "") + "]," + tail + "\n"
 
 
 def _pii_text(body: dict) -> str:
