@@ -129,6 +129,16 @@ def test_fingerprints_are_keyed_and_stable(tmp_path):
     ("note\nreach me at +44 20 7946 0958\n", "PHONE"),
     ("note\nserver fe80::1ff:fe23:4567:890a is up\n", "IP_ADDRESS"),
     ("note\nat 12:30:45 it stopped\n", None),
+    ("contact_phone\n(0161) 4960066\n", "PHONE"),
+    ("note\nRing me on 0115 496 0914 please\n", "PHONE"),
+    ("note\nroom 0115 496 0914 booked\n", None),
+    ("phone\n+33 (0)1 41 63 60 83\n", "PHONE"),
+    ("note\ncard 4111-1111-1111-1111 on file\n", "CREDIT_CARD"),
+    ("ssn\n078051121\n", "US_SSN"),
+    ("note\nDate of birth: 02/03/1985\n", "DATE_OF_BIRTH"),
+    ("birth_date\n3 March 1985\n", "DATE_OF_BIRTH"),
+    ("note\nJane.Doe+news@Mail.Example.CO.UK wrote\n", "EMAIL"),
+    ("note\nkey sk-proj-4f9Qm2ZxLr8vT1nB6yW0cK3dH7sJ5aPe then\n", "SECRET"),
 ])
 def test_context_and_validation(tmp_path, text, kind):
     (tmp_path / ".git").mkdir()

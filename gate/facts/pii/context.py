@@ -9,7 +9,8 @@ _SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 POSITIVE = {
     "EMAIL": {"email", "mail", "e-mail", "emailaddress"},
-    "PHONE": {"phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "call", "contact", "phonenumber", "whatsapp"},
+    "PHONE": {"phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "call", "contact", "phonenumber",
+              "whatsapp", "text", "dial", "ring", "reach", "sms", "landline", "telefon", "telefono", "numero"},
     "US_SSN": {"ssn", "social", "socialsecurity", "sin"},
     "US_ITIN": {"itin", "taxpayer", "tin"},
     "CREDIT_CARD": {"card", "cc", "credit", "pan", "visa", "mastercard", "amex", "payment", "ccnum", "cardnumber"},

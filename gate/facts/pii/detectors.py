@@ -215,6 +215,17 @@ def _phone(text: str, column, before, after) -> tuple[str, float, str] | None:
     return "PHONE", _with_context("PHONE", base, column, before, down=0.45), "+1" + core
 
 
+def _phone_national(text: str, column, before, after) -> tuple[str, float, str] | None:
+    """National formats outside NANP (0115 496 0914, (0161) 4960066, 04 15 39 15 00): only with phone context."""
+    digits = digits_of(text)
+    if not 8 <= len(digits) <= 13:
+        return None
+    signal = column_signal("PHONE", column) or nearby_signal("PHONE", before)
+    if signal <= 0:
+        return None
+    return "PHONE", 0.8, digits
+
+
 @lru_cache(maxsize=1)
 def _phonenumbers():
     import phonenumbers
@@ -396,6 +407,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("phone_nanp", rb"(?:\+1[ .-]?|\b1[ .-]|\b001[ .-]?)?(?:\(\d{3}\)[ .-]?|\b\d{3}[ .-])\d{3}[ .-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,6}\b|\b)", _phone),
     Pattern("phone_intl", rb"\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){1,2}(?:[ .-]?\d{2,4}){1,4}(?:\s?(?:x|ext\.?)\s?\d{1,6}\b|\b)", _phone),
     Pattern("phone_bare", rb"\b(?:1)?\d{10}\b", _phone),
+    Pattern("phone_national", rb"(?:\(0\d{1,4}\)[ .-]?|\b0\d{1,4}[ .-]|\b00\d{2,4}[ .-]?)\d{2,4}(?:[ .-]?\d{2,4}){1,3}\b",
+            _phone_national),
+    Pattern("phone_local", rb"\b0\d{8,12}\b|\b\d{4}[ .-]\d{4}\b|\b[2-9]\d{8}\b", _phone_national),
     Pattern("ipv4", rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", _ipv4),
     Pattern("ipv6", rb"(?:[0-9A-Fa-f]{1,4}:|::)(?:[0-9A-Fa-f]{0,4}:){1,6}[0-9A-Fa-f]{1,4}\b", _ipv6),
     Pattern("date_iso", rb"\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b", _dob),
@@ -407,6 +421,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("slack_token", rb"\bxox[abposr]-[A-Za-z0-9-]{10,72}", _known_secret),
     Pattern("stripe_key", rb"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,99}\b", _known_secret),
     Pattern("google_api_key", rb"\bAIza[0-9A-Za-z_-]{35}", _known_secret),
+    Pattern("openai_key", rb"\bsk-(?:proj-|live-)?[A-Za-z0-9_-]{32,}\b", _known_secret),
     Pattern("private_key", rb"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----", _private_key),
     Pattern("jwt", rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b", _jwt),
     Pattern("keyword", _keywords() + rb"[A-Za-z0-9_-]*[\"']?\s*[:=]{1,2}\s*[\"']?[^\s\"',;]{8,}",
