@@ -130,6 +130,7 @@ def test_fingerprints_are_keyed_and_stable(tmp_path):
     ("note\nserver fe80::1ff:fe23:4567:890a is up\n", "IP_ADDRESS"),
     ("note\nat 12:30:45 it stopped\n", None),
     ("contact_phone\n(0161) 4960066\n", "PHONE"),
+    ("text\nbatch 483920174 and 01154960993 done\n", None),
     ("note\nRing me on 0115 496 0914 please\n", "PHONE"),
     ("note\nroom 0115 496 0914 booked\n", None),
     ("phone\n+33 (0)1 41 63 60 83\n", "PHONE"),

@@ -9,8 +9,8 @@ _SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 
 POSITIVE = {
     "EMAIL": {"email", "mail", "e-mail", "emailaddress"},
-    "PHONE": {"phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "call", "contact", "phonenumber",
-              "whatsapp", "text", "dial", "ring", "reach", "sms", "landline", "telefon", "telefono", "numero"},
+    "PHONE": {"phone", "tel", "telephone", "mobile", "cell", "fax", "msisdn", "contact", "phonenumber",
+              "whatsapp", "sms", "landline", "telefon", "telefono"},
     "US_SSN": {"ssn", "social", "socialsecurity", "sin"},
     "US_ITIN": {"itin", "taxpayer", "tin"},
     "CREDIT_CARD": {"card", "cc", "credit", "pan", "visa", "mastercard", "amex", "payment", "ccnum", "cardnumber"},
@@ -57,6 +57,9 @@ def column_signal(kind: str, column: str | None) -> int:
     return 0
 
 
+# Words that point at a phone number in running text but would be too broad as column names.
+NEARBY_ONLY = {"PHONE": {"call", "text", "dial", "ring", "reach", "numero"}}
+
 _WORD = re.compile(rb"[A-Za-z]+")
 
 
@@ -66,7 +69,7 @@ def nearby_signal(kind: str, before: bytes) -> int:
     if not words:
         return 0
     bag = set(words)
-    if bag & POSITIVE.get(kind, set()):
+    if bag & POSITIVE.get(kind, set()) or bag & NEARBY_ONLY.get(kind, set()):
         return 1
     if bag & NEGATIVE.get(kind, set()):
         return -1
