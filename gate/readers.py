@@ -21,6 +21,7 @@ import numpy as np
 from .errors import GateError
 
 CHUNK_BYTES = 8 * 1024 * 1024
+ARROW_BLOCK = 1024 * 1024  # Arrow parses the blocks of a chunk on all cores
 SNIFF_BYTES = 64 * 1024
 MAX_JSONL_LINE = 64 * 1024 * 1024
 _PARQUET_MAGIC = b"PAR1"
@@ -159,7 +160,8 @@ def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
         return None
     if not pa.types.is_binary(array.type):
         array = array.cast(pa.string()).cast(pa.binary())
-    if pc.all(pc.match_substring_regex(array, _SHORT_NUMBER)).as_py():
+    if (pc.max(pc.binary_length(array)).as_py() or 0) <= 24 \
+            and pc.all(pc.match_substring_regex(array, _SHORT_NUMBER)).as_py():
         return None  # numbers of at most 7 digits (ids, ages, amounts) cannot hold any PII type gate detects
     if array.null_count:
         array = array.fill_null(_binary_scalar(b""))
@@ -283,7 +285,7 @@ def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> I
     import pyarrow.csv as pacsv
 
     read_options = pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding,
-                                     block_size=CHUNK_BYTES * 2)
+                                     block_size=ARROW_BLOCK)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
                                        invalid_row_handler=ragged)
     convert_options = pacsv.ConvertOptions(column_types={n: pa.binary() for n in names}, check_utf8=False,
@@ -409,7 +411,7 @@ def _jsonl_arrow(path: Path, report: ReadReport) -> Iterator[Segment]:
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    options = pajson.ReadOptions(block_size=CHUNK_BYTES * 2)
+    options = pajson.ReadOptions(block_size=ARROW_BLOCK)
     first = 0
     previous = b"\n"
     with open(path, "rb") as handle:
