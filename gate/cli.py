@@ -252,14 +252,14 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _scan_pii(args: argparse.Namespace) -> int:
-    from .core import Options, repo_for
     from .facts.pii.baseline import write_baseline
     from .pii import default_baseline, scan
+    from .repo import Repo, find_root
 
     if not 0.0 <= args.min_confidence <= 1.0:
         raise GateError("--min-confidence must be between 0 and 1")
     paths = list(args.paths)
-    repo = repo_for(paths, Options(repo_root=args.repo))
+    repo = Repo.at(args.repo if args.repo else find_root(paths[0] if paths else Path.cwd()))
     baseline = None if args.no_baseline else (args.baseline or default_baseline(repo))
     result, target_errors, entries = scan(paths or [repo.root], repo, args.min_confidence, baseline)
     errors = target_errors + result.errors
