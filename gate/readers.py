@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import os
 from dataclasses import dataclass, field
@@ -57,10 +58,6 @@ class Segment:
     """0-based record index of each value."""
     non_empty: int
     """How many of the values are non-empty (for PII-column shares)."""
-
-    def locate(self, offset: int) -> int:
-        """The index of the value holding byte ``offset``."""
-        return int(np.searchsorted(self.starts, offset, side="right") - 1)
 
 
 @dataclass
@@ -297,8 +294,7 @@ def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> I
         header_end = _first_record_end(head, quote.encode("latin-1"))
         if header_end < 0:
             return
-        pending = [head[header_end + 1:]]
-        for chunk in _chain(pending, chunks):
+        for chunk in itertools.chain([head[header_end + 1:]], chunks):
             if not chunk.strip():
                 continue
             table = pacsv.read_csv(pa.py_buffer(chunk), read_options=read_options, parse_options=parse_options,
@@ -309,11 +305,6 @@ def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> I
                     yield segment
             first += table.num_rows
             report.records = first
-
-
-def _chain(first: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield from first
-    yield from rest
 
 
 def _first_record_end(chunk: bytes, quote: bytes) -> int:
@@ -337,18 +328,15 @@ def _csv_python(path, encoding, delimiter, quote, report) -> Iterator[Segment]:
             for row in rows:
                 for position, value in enumerate(row):
                     name = header[position] if position < len(header) else f"column_{position}"
-                    values, owners = block.setdefault(name, ([], []))
                     encoded = value.encode("utf-8")
-                    values.append(encoded)
-                    owners.append(index)
+                    _add(block, name, encoded, index)
                     size += len(encoded) + 1
                 index += 1
                 if size >= CHUNK_BYTES:
                     break
             if not block:
                 break
-            for name, (values, owners) in block.items():
-                yield _segment(name, values, np.asarray(owners, dtype=np.int64))
+            yield from _block_segments(block)
             report.records = index
             if size < CHUNK_BYTES:
                 break
@@ -481,13 +469,17 @@ def _jsonl(path: Path, report: ReadReport) -> Iterator[Segment]:
                     break
             if not block:
                 break
-            for name, (values, owners) in block.items():
-                yield _segment(name or None, values, np.asarray(owners, dtype=np.int64))
+            yield from _block_segments(block)
             report.records = index
             if size < CHUNK_BYTES:
                 break
     if invalid:
         report.notes.append(f"{invalid} line(s) not valid JSON: scanned as text")
+
+
+def _block_segments(block) -> Iterator[Segment]:
+    for name, (values, owners) in block.items():
+        yield _segment(name or None, values, np.asarray(owners, dtype=np.int64))
 
 
 def _add(block, key, value: bytes, index: int) -> None:
