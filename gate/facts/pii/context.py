@@ -63,15 +63,20 @@ NEARBY_ONLY = {"PHONE": {"call", "text", "dial", "ring", "reach", "numero"}}
 _WORD = re.compile(rb"[A-Za-z]+")
 
 
+_POSITIVE_BYTES = {k: frozenset(w.encode() for w in POSITIVE.get(k, set()) | NEARBY_ONLY.get(k, set()))
+                   for k in POSITIVE}
+_NEGATIVE_BYTES = {k: frozenset(w.encode() for w in v) for k, v in NEGATIVE.items()}
+
+
 def nearby_signal(kind: str, before: bytes) -> int:
-    """The same for the words just before a match inside its value or line."""
-    words = [w.decode().lower() for w in _WORD.findall(before[-40:])][-4:]
+    """The same for the last words just before a match inside its value or line."""
+    words = _WORD.findall(before[-40:].lower())
     if not words:
         return 0
-    bag = set(words)
-    if bag & POSITIVE.get(kind, set()) or bag & NEARBY_ONLY.get(kind, set()):
+    bag = set(words[-4:])
+    if not bag.isdisjoint(_POSITIVE_BYTES.get(kind, ())):
         return 1
-    if bag & NEGATIVE.get(kind, set()):
+    if not bag.isdisjoint(_NEGATIVE_BYTES.get(kind, ())):
         return -1
     return 0
 

@@ -13,6 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+import numpy as np
+
 from ...errors import GateError
 from ...readers import ReadReport, ReaderError, RestartRead, Segment, file_size, read_segments
 from .context import is_secret_column
@@ -120,16 +122,19 @@ class Scanner:
             return []
         data = segment.data
         starts = segment.starts.tolist()
+        raw.sort(key=lambda m: (m[0], -m[2]))
+        units = (np.searchsorted(segment.starts, np.fromiter((m[2] - 1 for m in raw), np.int64, len(raw)),
+                                 side="right") - 1).tolist()
         hits: dict[tuple[int, int], list[int]] = defaultdict(list)
         # Longest end first: shorter ends inside a span already found (a JWT reports one end per
         # character past its minimum) share its start, so they skip the regex search.
         covered: dict[int, tuple[int, int]] = {}
-        for pattern_id, _, end in sorted(raw, key=lambda m: (m[0], -m[2])):
+        for (pattern_id, _, end), unit in zip(raw, units):
             span = covered.get(pattern_id)
             if span is not None and span[0] < end <= span[1]:
                 hits[(pattern_id, span[0])].append(end)
                 continue
-            unit_start = starts[bisect_right(starts, end - 1) - 1]
+            unit_start = starts[unit]
             match = _anchored(pattern_id).search(data, max(unit_start, end - _WINDOW), end)
             if match is not None:
                 hits[(pattern_id, match.start())].append(end)
