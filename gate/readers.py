@@ -399,7 +399,7 @@ def _jsonl_arrow(path: Path, report: ReadReport) -> Iterator[Segment]:
     import pyarrow as pa
     import pyarrow.json as pajson
 
-    options = pajson.ReadOptions(block_size=ARROW_BLOCK)
+    options = pajson.ReadOptions(block_size=ARROW_BLOCK, use_threads=False)
     first = 0
     previous = b"\n"
     with open(path, "rb") as handle:
