@@ -40,12 +40,13 @@ def update_manifests(paths: list[Path], options: Options) -> tuple[list[LockUpda
     for path in descriptors:
         try:
             descriptor = load_descriptor(path, repo)
-            text = render_manifest(build_manifest(descriptor, repo))
+            manifest = build_manifest(descriptor, repo)
+            text = render_manifest(manifest)
             lock = descriptor.manifest_path
             old = lock.read_text("utf-8") if lock.exists() else None
             if old != text:
                 write_atomic(lock, text)
-            updates.append(LockUpdate(repo.rel(lock), text.count('"sha256"'), old != text))
+            updates.append(LockUpdate(repo.rel(lock), len(manifest.files), old != text))
         except GateError as exc:
             failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
         except OSError as exc:

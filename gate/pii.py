@@ -94,7 +94,7 @@ def pii_facts(descriptor: Descriptor, repo: Repo) -> dict[str, Any]:
                         repo.rel(baseline))
     result = scan_paths(list(items.values()), load_key(repo.root, create=False), 0.0)
     apply_baseline(result, entries)
-    failed = [e for e in result.errors]
+    failed = result.errors
     if failed:
         raise GateError(f"cannot scan for PII: {failed[0]['message']}", failed[0]["file"])
     by_type: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "by_confidence": defaultdict(int),

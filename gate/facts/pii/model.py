@@ -24,8 +24,6 @@ class Finding(NamedTuple):
     """Redacted preview, e.g. ``j***@e*****.org``."""
     fingerprint: str
     """Keyed HMAC-SHA256 of the normalized value (hex)."""
-    detector: str = ""
-    """Which detector (and context) produced it, for reviewers."""
 
     def to_json(self) -> dict[str, Any]:
         """The finding as it appears in reports."""
