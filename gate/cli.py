@@ -38,7 +38,8 @@ def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
     group.add_argument("--repo", type=Path, metavar="DIR", help="repository root (default: found from the paths)")
     if formats:
         out = parser.add_argument_group("output")
-        out.add_argument("--format", default="text", choices=["text", "json"], help="report format")
+        out.add_argument("--format", default="text", choices=["text", "json", "sarif", "junit", "github"],
+                         help="report format")
         out.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
         out.add_argument("--fail-on", choices=["fail", "warn"], default="fail",
                          help="exit 1 on fail (default) or also on warn")

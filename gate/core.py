@@ -113,9 +113,14 @@ class Session:
 
     def verdict(self, kind: str, datasets: Iterable[DatasetVerdict], errors: Iterable[GateFailure]) -> Verdict:
         """Wrap decided datasets and failures in a run verdict."""
+        prefix = f"gate.rules.{kind}."
+        rules = {} if self.policies is None else {
+            rule_id: info for rule_id, info in self.policies.rules().items()
+            if (info.package or "").startswith(prefix)
+        }
         return Verdict(
             engine=self.engine.name, policy_digest=self.digest, gate_version=__version__,
-            datasets=tuple(datasets), errors=tuple(errors), kind=kind,
+            datasets=tuple(datasets), errors=tuple(errors), kind=kind, rules=rules,
         )
 
     def close(self) -> None:

@@ -123,6 +123,8 @@ class Verdict:
     """Everything that could not be decided."""
     kind: str = "dataset"
     """``dataset`` or ``access``."""
+    rules: dict[str, Any] = field(default_factory=dict, compare=False)
+    """METADATA (title, description, severity, file, line) of the rules that could fire, by id."""
 
     @property
     def verdict(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import GateError
 from .interface import Reporter
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "github")
 
 
 def get(name: str, *, color: bool = False) -> Reporter:
@@ -18,6 +18,18 @@ def get(name: str, *, color: bool = False) -> Reporter:
         from .json_format import JsonReporter
 
         return JsonReporter()
+    if name == "sarif":
+        from .sarif import SarifReporter
+
+        return SarifReporter()
+    if name == "junit":
+        from .junit import JunitReporter
+
+        return JunitReporter()
+    if name == "github":
+        from .github import GithubReporter
+
+        return GithubReporter()
     raise GateError(f"unknown format {name!r}; choose one of {', '.join(FORMATS)}")
 
 
