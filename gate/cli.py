@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `gate` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["hook"]:
+        return _hook(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
@@ -131,6 +134,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         _error(f"internal error ({exc.__class__.__name__}); run with --debug for the traceback")
+    return EXIT_ERROR
+
+
+def _hook(argv: list[str]) -> int:
+    """`gate hook check|manifest|pii [OPTIONS] FILE...`: what the pre-commit hooks run (fast path, no argparse tree)."""
+    from .hooks import HOOKS, run
+
+    if not argv or argv[0] not in HOOKS:
+        _error(f"gate hook needs one of {', '.join(HOOKS)}")
+        return EXIT_ERROR
+    try:
+        return run(argv[0], argv[1:])
+    except GateError as exc:
+        _error(str(exc))
+    except Exception as exc:
+        _error(f"internal error ({exc.__class__.__name__}) in hook {argv[0]}")
     return EXIT_ERROR
 
 
