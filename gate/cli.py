@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="decide datasets (descriptors, or directories searched for dataset.yaml)")
     check.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    scope = check.add_mutually_exclusive_group()
+    scope.add_argument("--changed-since", metavar="REF",
+                       help="only datasets with files changed since the merge base with REF (pull requests)")
+    scope.add_argument("--all", action="store_true", help="every dataset in the repository (nightly runs)")
     _common(check)
 
     access = sub.add_parser("access", help="decide data access requests")
@@ -220,7 +224,19 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         from .core import check_paths
 
-        return _render(check_paths(list(args.paths), _options(args)), args)
+        options = _options(args)
+        paths = list(args.paths)
+        if args.all or args.changed_since:
+            if paths:
+                raise GateError("give PATHs or --all/--changed-since, not both")
+            from .core import repo_for
+
+            repo = repo_for([], options)
+            paths = [repo.root] if args.all else _changed_datasets(repo.root, args.changed_since)
+            if not paths:
+                sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
+                return 0
+        return _render(check_paths(paths, options), args)
     if args.command == "access":
         return _render(_access(args), args)
     if args.command == "manifest":
@@ -232,6 +248,25 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "policy" and args.policy_command == "test":
         return _policy_test(args)
     raise GateError(f"unknown command {args.command!r}")
+
+
+def _changed_datasets(root: Path, ref: str) -> list[Path]:
+    """Datasets owning a file changed between the merge base with ``ref`` and the working tree."""
+    import subprocess
+
+    from .hooks import owning_datasets
+
+    try:
+        proc = subprocess.run(["git", "-C", str(root), "diff", "--name-only", "-z", "--merge-base", ref, "--"],
+                              capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise GateError(f"--changed-since: cannot run git ({exc.__class__.__name__})") from None
+    if proc.returncode != 0:
+        raise GateError(f"--changed-since {ref}: git diff failed: {proc.stderr.strip().splitlines()[-1:] or ['?']}"[:300])
+    top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    base = Path(top.stdout.strip() or root)
+    files = [str(base / name) for name in proc.stdout.split("\0") if name]
+    return owning_datasets(files, root)
 
 
 def _access(args: argparse.Namespace):

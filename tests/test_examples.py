@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -146,3 +147,24 @@ def test_a_data_file_path_checks_the_dataset_that_owns_it(tmp_path):
     stray.write_text("a\n1\n")
     proc = run_gate("check", str(stray), "--repo", str(tmp_path))
     assert proc.returncode == 2 and "not inside any dataset" in proc.stdout
+
+
+def test_changed_since_and_all(data_repo):
+    import subprocess
+
+    root = data_repo.root
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+    data_repo("one")
+    data_repo("two")
+    subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", "base"], check=True, env={**os.environ, **env})
+    proc = run_gate("check", "--changed-since", "HEAD", cwd=root)
+    assert proc.returncode == 0 and "no dataset changed" in proc.stderr
+    (root / "datasets" / "two" / "data" / "part-0.csv").write_text("a,b,label\n9,9,1\n")
+    code, body = run_json("check", "--changed-since", "HEAD", cwd=root)
+    assert code == 1 and [d["id"] for d in body["datasets"]] == ["two"]
+    code, body = run_json("check", "--all", cwd=root)
+    assert sorted(d["id"] for d in body["datasets"]) == ["one", "two"]
+    proc = run_gate("check", "--changed-since", "no-such-ref", cwd=root)
+    assert proc.returncode == 2 and "no-such-ref" in proc.stderr
