@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--changed-since", metavar="REF",
                        help="only datasets with files changed since the merge base with REF (pull requests)")
     scope.add_argument("--all", action="store_true", help="every dataset in the repository (nightly runs)")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write .gate/cache/")
+    check.add_argument("--ci", action="store_true",
+                       help="CI mode (also when CI=true): recompute every digest, never trust a cached stat")
     _common(check)
 
     access = sub.add_parser("access", help="decide data access requests")
@@ -182,6 +185,7 @@ def _options(args: argparse.Namespace):
         timeout=getattr(args, "timeout", 5.0),
         now=_parse_now(getattr(args, "now", None)),
         repo_root=getattr(args, "repo", None),
+        cache=not getattr(args, "no_cache", False),
     )
 
 
@@ -224,6 +228,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
         from .core import check_paths
 
+        if args.ci:
+            os.environ["GATE_CI"] = "1"
         options = _options(args)
         paths = list(args.paths)
         if args.all or args.changed_since:

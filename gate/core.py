@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import __version__
+from .cache import Cache
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .engine import Engine, create_engine
 from .errors import EngineError, GateError, PolicyError, RequestError
@@ -48,6 +49,8 @@ class Options:
     """Decision time; default the current UTC time."""
     repo_root: Path | None = None
     """Repository root; default found from the paths."""
+    cache: bool = True
+    """Reuse digests and facts from .gate/cache/."""
 
 
 def utc_now_text(now: datetime | None) -> str:
@@ -202,6 +205,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
     repo = repo_for(paths, options)
     own = session is None
     session = session or Session.open(options)
+    cache = Cache(repo.root) if options.cache else None
     try:
         descriptors, failures = discover(paths or [repo.root], repo)
         context = session.context(repo)
@@ -214,7 +218,9 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 if descriptor.id in seen:
                     raise GateError(f"dataset id {descriptor.id!r} is also used by {seen[descriptor.id]}", shown)
                 seen[descriptor.id] = shown
-                facts = {"integrity": integrity_facts(descriptor, repo).to_json(), "pii": pii_facts(descriptor, repo)}
+                integrity = integrity_facts(descriptor, repo, cache)
+                digests = {f.path: f.sha256 for f in integrity.files if f.sha256}
+                facts = {"integrity": integrity.to_json(), "pii": pii_facts(descriptor, repo, digests, cache)}
                 decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
@@ -228,6 +234,8 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
             ))
         return session.verdict("dataset", decided, failures)
     finally:
+        if cache is not None:
+            cache.close()
         if own:
             session.close()
 

@@ -76,13 +76,41 @@ def scan(paths: list[Path], repo: Repo, min_confidence: float, baseline: Path | 
     return result, errors, entries
 
 
+def _scan_cached(items, key: bytes, digests: dict[str, str], cache) -> ScanResult:
+    """Scan the files whose content digest has no cached result; reuse the rest."""
+    from .facts.pii.scanner import config_digest, file_result_from_json, file_result_to_json
+
+    if cache is None:
+        return scan_paths(items, key, 0.0)
+    config = config_digest(key)
+    cached, todo = {}, []
+    for path, shown, declared in items:
+        content = digests.get(shown)
+        value = cache.fact("pii", f"{content}:{declared}", config) if content else None
+        if value is not None:
+            cached[shown] = file_result_from_json(shown, value)
+        else:
+            todo.append((path, shown, declared))
+    fresh = scan_paths(todo, key, 0.0)
+    for result in fresh.files:
+        content = digests.get(result.file)
+        declared = next((d for p, s, d in todo if s == result.file), None)
+        if content and result.error is None:
+            cache.store_fact("pii", f"{content}:{declared}", config, file_result_to_json(result))
+    by_file = {**cached, **{r.file: r for r in fresh.files}}
+    return ScanResult([by_file[shown] for _, shown, _ in items])
+
+
 def default_baseline(repo: Repo) -> Path:
     """.gate/pii-baseline.json in the repository."""
     return repo.root / BASELINE
 
 
-def pii_facts(descriptor: Descriptor, repo: Repo) -> dict[str, Any]:
-    """Aggregated PII facts for the policy: counts per type and confidence, never values."""
+def pii_facts(descriptor: Descriptor, repo: Repo, digests: dict[str, str] | None = None, cache=None) -> dict[str, Any]:
+    """Aggregated PII facts for the policy: counts per type and confidence, never values.
+
+    ``digests`` (path -> sha256, from the integrity facts) lets unchanged files reuse cached results.
+    """
     baseline = default_baseline(repo)
     has_key = bool(os.environ.get("GATE_FINGERPRINT_KEY")) or (repo.root / KEY_FILE).exists()
     items: dict[str, tuple[Path, str, str | None]] = {}
@@ -92,7 +120,8 @@ def pii_facts(descriptor: Descriptor, repo: Repo) -> dict[str, Any]:
     if entries and not has_key:
         raise GateError(f"a PII baseline exists but no fingerprint key ({KEY_FILE} or GATE_FINGERPRINT_KEY)",
                         repo.rel(baseline))
-    result = scan_paths(list(items.values()), load_key(repo.root, create=False), 0.0)
+    key = load_key(repo.root, create=False)
+    result = _scan_cached(list(items.values()), key, digests or {}, cache)
     apply_baseline(result, entries)
     failed = result.errors
     if failed:

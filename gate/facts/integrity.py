@@ -128,11 +128,30 @@ def hash_file(path: Path, shown: str, progress: Callable[[int], None] | None = N
     return FileDigest(shown, digest.hexdigest(), size)
 
 
-def hash_files(paths: Iterable[tuple[Path, str]], workers: int | None = None) -> dict[str, FileDigest]:
-    """Hash files in parallel across cores (hashlib releases the GIL); a progress bar on a TTY."""
+def hash_files(paths: Iterable[tuple[Path, str]], workers: int | None = None, cache=None) -> dict[str, FileDigest]:
+    """Hash files in parallel across cores (hashlib releases the GIL); a progress bar on a TTY.
+
+    With a cache, a file whose (size, mtime_ns, inode) is unchanged costs a stat (not in CI mode).
+    """
     items = list(paths)
     if not items:
         return {}
+    known: dict[str, FileDigest] = {}
+    if cache is not None:
+        stats = {}
+        for path, shown in items:
+            try:
+                stats[shown] = os.stat(path)
+            except OSError:
+                continue
+            sha = cache.digest(shown, stats[shown])
+            if sha is not None:
+                known[shown] = FileDigest(shown, sha, stats[shown].st_size)
+        items = [(p, s) for p, s in items if s not in known]
+        fresh = hash_files(items, workers) if items else {}
+        cache.store_digests([(s, stats[s], d.sha256) for s, d in fresh.items() if s in stats
+                             and stats[s].st_size == d.size])
+        return {**known, **fresh}
     workers = workers or min(32, (os.cpu_count() or 1) + 1)
     total = sum(_size(p) for p, _ in items)
     with _Progress(total) as bar:
@@ -218,7 +237,7 @@ class IntegrityFacts:
         }
 
 
-def integrity_facts(descriptor: Descriptor, repo: Repo) -> IntegrityFacts:
+def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None) -> IntegrityFacts:
     """Compare the files a descriptor covers with its lock."""
     coverage = covered_files(descriptor, repo)
     lock_path = descriptor.manifest_path
@@ -239,7 +258,7 @@ def integrity_facts(descriptor: Descriptor, repo: Repo) -> IntegrityFacts:
             entry = recorded[relpath]
             facts[relpath] = FileFact(relpath, MISSING, expected_sha256=entry.sha256, expected_size=entry.size)
 
-    digests = hash_files((path, rel) for rel, path in to_hash.items())
+    digests = hash_files(((path, rel) for rel, path in to_hash.items()), cache=cache)
     for relpath, digest in digests.items():
         entry = recorded.get(relpath)
         facts[relpath] = _status(digest, entry)
@@ -259,7 +278,7 @@ def _status(digest: FileDigest, entry: ManifestEntry | None) -> FileFact:
     return FileFact(digest.path, status, digest.sha256, digest.size, entry.sha256, entry.size)
 
 
-def build_manifest(descriptor: Descriptor, repo: Repo) -> Manifest:
+def build_manifest(descriptor: Descriptor, repo: Repo, cache=None) -> Manifest:
     """A fresh lock for the files the descriptor covers; refuses paths outside the repository."""
     coverage = covered_files(descriptor, repo)
     if coverage.outside:
@@ -267,6 +286,6 @@ def build_manifest(descriptor: Descriptor, repo: Repo) -> Manifest:
             f"files outside the repository cannot be locked: {', '.join(coverage.outside[:3])}",
             descriptor.relpath,
         )
-    digests = hash_files((p, repo.rel(p)) for p in coverage.inside)
+    digests = hash_files(((p, repo.rel(p)) for p in coverage.inside), cache=cache)
     entries = tuple(ManifestEntry(d.path, d.sha256, d.size) for d in sorted(digests.values(), key=lambda d: d.path))
     return Manifest(dataset=descriptor.id, files=entries)

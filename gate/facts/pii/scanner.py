@@ -64,6 +64,30 @@ _PROBE = b"mail a.b@example.org, ssn 123-45-6780, key AKIAIOSFODNN7EXAMPLE\n"
 _PROBE_IDS = {i for i, p in enumerate(PATTERNS) if p.name in ("email", "ssn", "aws_key")}
 
 
+def config_digest(key: bytes) -> str:
+    """What a cached PII fact depends on besides the content: patterns, context words, the key's hash."""
+    from . import context
+
+    parts = repr(([p.regex for p in PATTERNS], sorted((k, sorted(v)) for k, v in context.POSITIVE.items()),
+                  sorted((k, sorted(v)) for k, v in context.NEGATIVE.items()), sorted(context.SECRET_COLUMN_WORDS),
+                  hashlib.sha256(key).hexdigest()))
+    return hashlib.sha256(parts.encode()).hexdigest()[:32]
+
+
+def file_result_to_json(result: FileResult) -> dict[str, Any]:
+    """A FileResult as plain JSON for the cache (findings are already redacted)."""
+    return {"format": result.format, "bytes": result.bytes, "records": result.records, "notes": result.notes,
+            "skipped": result.skipped, "non_empty": result.non_empty,
+            "findings": [list(f) for f in result.findings]}
+
+
+def file_result_from_json(file: str, value: dict[str, Any]) -> FileResult:
+    """The inverse of file_result_to_json, for the file as named in this run."""
+    return FileResult(file, value["format"], value["bytes"], value["records"],
+                      [Finding(file, *f[1:]) for f in value["findings"]], list(value["notes"]), None,
+                      value["skipped"], dict(value["non_empty"]))
+
+
 def _ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
