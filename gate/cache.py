@@ -50,6 +50,7 @@ class Cache:
             ignore.write_text("cache/\nfingerprint.key\n")
         db = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS digests (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,"
                    " inode INTEGER, sha256 TEXT NOT NULL)")
@@ -88,11 +89,16 @@ class Cache:
         if self.db is None or not rows:
             return
         try:
+            self.db.execute("BEGIN")
             self.db.executemany(
                 "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?)",
                 [(rel, st.st_size, st.st_mtime_ns, st.st_ino, sha) for rel, st, sha in rows])
+            self.db.execute("COMMIT")
         except sqlite3.Error:
-            pass
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def fact(self, kind: str, content: str, config: str) -> Any | None:
         """A cached fact for this content digest, gate version and configuration."""

@@ -120,7 +120,8 @@ def pii_facts(descriptor: Descriptor, repo: Repo, digests: dict[str, str] | None
     if entries and not has_key:
         raise GateError(f"a PII baseline exists but no fingerprint key ({KEY_FILE} or GATE_FINGERPRINT_KEY)",
                         repo.rel(baseline))
-    key = load_key(repo.root, create=False)
+    # cached facts hold fingerprints, so they need a key that outlives the run (created git-ignored)
+    key = load_key(repo.root, create=cache is not None and cache.db is not None)
     result = _scan_cached(list(items.values()), key, digests or {}, cache)
     apply_baseline(result, entries)
     failed = result.errors

@@ -76,6 +76,17 @@ def covered_files(descriptor: Descriptor, repo: Repo) -> Coverage:
     inside: set[Path] = set()
     outside: set[str] = set()
     unmatched: list[str] = []
+    directories: dict[Path, bool] = {}
+
+    def contained(candidate: Path) -> bool:
+        # resolve each directory once; a file that is not a symlink stays where its directory is
+        parent = candidate.parent
+        if parent not in directories:
+            directories[parent] = repo.contains(parent)
+        if candidate.is_symlink():
+            return repo.contains(candidate)
+        return directories[parent]
+
     for pattern in descriptor.files:
         anchored = repo.rel(base) + "/" + pattern if repo.rel(base) != "." else pattern
         if os.path.isabs(pattern) or not repo.lexically_inside(anchored):
@@ -87,7 +98,7 @@ def covered_files(descriptor: Descriptor, repo: Repo) -> Coverage:
                 continue
             if _is_hidden(candidate, base):
                 continue
-            if not repo.contains(candidate):
+            if not contained(candidate):
                 outside.add(repo.rel(candidate))
                 matched = True
                 continue
