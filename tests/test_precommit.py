@@ -135,3 +135,36 @@ def test_stale_lock_refused_then_fixed(repo):
     assert "rewrote datasets/growing/dataset.lock" in proc.stdout + proc.stderr
     proc = _commit(root, env, "more rows, lock re-staged")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_policy_test_hook_blocks_a_failing_rego_test(tmp_path, hook_env):
+    rev, env = hook_env
+    root = tmp_path / "policyrepo"
+    root.mkdir()
+    _git(root, env, "init", "-q")
+    write(root / ".pre-commit-config.yaml", f"""repos:
+  - repo: {ROOT}
+    rev: {rev}
+    hooks:
+      - id: gate-policy-test
+        args: [--policy, policies]
+""")
+    write(root / "policies" / "team.rego", """package gate.rules.dataset.team
+
+deny contains {"id": "team.no_tags", "message": "no tags"} if {
+	not input.dataset.tags
+}
+""")
+    write(root / "policies" / "team_test.rego", """package gate.rules.dataset.team
+
+test_untagged_denied if {
+	count(deny) == 2 with input as {"dataset": {}}
+}
+""")
+    subprocess.run(["pre-commit", "install"], cwd=root, env=env, check=True, capture_output=True)
+    proc = _commit(root, env, "policies with a wrong test")
+    assert proc.returncode != 0
+    assert "data.gate.rules.dataset.team.test_untagged_denied" in proc.stdout + proc.stderr
+    write(root / "policies" / "team_test.rego", (root / "policies" / "team_test.rego").read_text().replace("== 2", "== 1"))
+    proc = _commit(root, env, "fixed test")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
