@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 PASS, WARN, FAIL, ERROR = "pass", "warn", "fail", "error"
+_KNOWN = {"id", "level", "severity", "message", "file", "field", "line"}
 _RANK = {PASS: 0, WARN: 1, FAIL: 2, ERROR: 3}
 
 
@@ -27,10 +29,13 @@ class Violation:
     """Descriptor field (dotted) the violation is about, when there is one."""
     line: int | None = None
     """1-based line in ``file``, when known."""
+    details: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    """Any other keys the rule returned (e.g. ``pii_type``), passed through to reports."""
 
     @classmethod
     def from_policy(cls, raw: dict[str, Any]) -> "Violation":
         """Build from one violation object returned by an entrypoint."""
+        line = raw.get("line")
         return cls(
             id=str(raw.get("id", "unknown")),
             level=str(raw.get("level", "deny")),
@@ -38,12 +43,14 @@ class Violation:
             message=str(raw.get("message", "")),
             file=raw.get("file"),
             field=raw.get("field"),
-            line=raw.get("line"),
+            line=line if isinstance(line, int) and not isinstance(line, bool) else None,
+            details={k: v for k, v in raw.items() if k not in _KNOWN},
         )
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in reports."""
-        out = {"id": self.id, "level": self.level, "severity": self.severity, "message": self.message}
+        out = {**self.details, "id": self.id, "level": self.level, "severity": self.severity,
+               "message": self.message}
         for key in ("file", "field", "line"):
             value = getattr(self, key)
             if value is not None:

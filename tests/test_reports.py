@@ -99,3 +99,16 @@ def test_github_escapes_workflow_command_data():
 
     assert _data("50%\nnext") == "50%25%0Anext"
     assert _property("a:b,c") == "a%3Ab%2Cc"
+
+
+def test_sarif_points_pii_results_at_the_data_rows():
+    _, document = _sarif("check", str(EXAMPLE_REPO / "datasets" / "chat-logs-2026"))
+    [result] = document["runs"][0]["results"]
+    assert result["ruleId"] == "pii.type_not_allowed"
+    related = result["relatedLocations"]
+    assert related and all(r["physicalLocation"]["artifactLocation"]["uri"].endswith("chats.jsonl") for r in related)
+    lines = (EXAMPLE_REPO / "datasets" / "chat-logs-2026" / "data" / "chats.jsonl").read_text().splitlines()
+    for location in related:
+        line = lines[location["physicalLocation"]["region"]["startLine"] - 1]
+        assert "call me back" in line, "the region is the line holding the phone number"
+        assert location["message"]["text"].startswith("PHONE ")

@@ -19,7 +19,7 @@ class SarifReporter(Reporter):
     def render(self, verdict: Verdict) -> str:
         rule_ids = sorted(set(verdict.rules) | {v.id for d in verdict.datasets for v in d.violations})
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
-        results = [self._result(v, index[v.id], dataset.path) for dataset in verdict.datasets
+        results = [self._result(v, index[v.id], dataset.path, dataset.facts) for dataset in verdict.datasets
                    for v in dataset.violations]
         results += [{
             "ruleId": "gate.error", "level": "error", "message": {"text": error.message},
@@ -71,9 +71,9 @@ class SarifReporter(Reporter):
             rule["properties"]["source"] = f"{info.file}:{info.line}"
         return rule
 
-    def _result(self, violation: Violation, rule_index: int, dataset_path: str) -> dict:
+    def _result(self, violation: Violation, rule_index: int, dataset_path: str, facts: dict) -> dict:
         where = violation.file or dataset_path
-        return {
+        result = {
             "ruleId": violation.id,
             "ruleIndex": rule_index,
             "level": _LEVEL.get(violation.level, "warning"),
@@ -84,6 +84,35 @@ class SarifReporter(Reporter):
             },
             "properties": {"severity": violation.severity, "dataset": dataset_path},
         }
+        related = _finding_locations(violation, facts)
+        if related:
+            result["relatedLocations"] = related
+        return result
+
+
+def _finding_locations(violation: Violation, facts: dict) -> list[dict]:
+    """For a PII violation, where its first findings are: the data row's line in CSV, JSONL or text."""
+    kind = violation.details.get("pii_type")
+    examples = (((facts or {}).get("pii") or {}).get("by_type") or {}).get(kind, {}).get("examples", [])
+    related = []
+    for index, example in enumerate(examples):
+        line = _data_line(example["file"], example["row"])
+        column = f" [{example['column']}]" if example.get("column") else ""
+        location = _location(example["file"], line)
+        location["id"] = index
+        location["message"] = {"text": f"{kind} {example['preview']} in record {example['row']}{column}"}
+        related.append(location)
+    return related
+
+
+def _data_line(path: str, row: int) -> int | None:
+    """1-based line of a record: CSV/TSV have a header line (records with embedded newlines shift it)."""
+    suffix = path.rsplit(".", 1)[-1].lower()
+    if suffix in ("csv", "tsv", "tab"):
+        return row + 2
+    if suffix in ("jsonl", "ndjson", "txt", "text", "md", "log"):
+        return row + 1
+    return None
 
 
 def _severity_seen(rule_id: str, verdict: Verdict) -> str:

@@ -32,7 +32,7 @@ _where(kind) := concat(", ", facts.by_type[kind].files)
 # custom:
 #   id: pii.type_not_allowed
 #   severity: high
-deny contains lib.violation("pii.type_not_allowed", "high", msg, "pii.allowed") if {
+deny contains object.union(lib.violation("pii.type_not_allowed", "high", msg, "pii.allowed"), {"pii_type": kind}) if {
 	some kind in pii_types
 	not kind in allowed
 	msg := sprintf("%d %s value(s) found in %s; %s is not in pii.allowed", [confident(kind), kind, _where(kind), kind])
@@ -68,7 +68,7 @@ deny contains lib.violation("pii.no_legal_basis", "high", msg, "source.legal_bas
 # custom:
 #   id: pii.secret
 #   severity: critical
-deny contains lib.violation("pii.secret", "critical", msg, null) if {
+deny contains object.union(lib.violation("pii.secret", "critical", msg, null), {"pii_type": "SECRET"}) if {
 	confident("SECRET") > 0
 	msg := sprintf("%d secret(s) found in %s", [confident("SECRET"), _where("SECRET")])
 }
@@ -79,7 +79,7 @@ deny contains lib.violation("pii.secret", "critical", msg, null) if {
 # custom:
 #   id: pii.low_confidence
 #   severity: low
-warn contains lib.violation("pii.low_confidence", "low", msg, "pii.allowed") if {
+warn contains object.union(lib.violation("pii.low_confidence", "low", msg, "pii.allowed"), {"pii_type": kind}) if {
 	some kind, _ in facts.by_type
 	not kind in allowed
 	uncertain(kind) > 0
