@@ -240,8 +240,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             repo = repo_for([], options)
             paths = [repo.root] if args.all else _changed_datasets(repo.root, args.changed_since)
             if not paths:
+                from .verdict import Verdict
+
                 sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
-                return 0
+                return _render(Verdict("none", "none", __version__), args)
         return _render(check_paths(paths, options), args)
     if args.command == "access":
         return _render(_access(args), args)
@@ -268,7 +270,8 @@ def _changed_datasets(root: Path, ref: str) -> list[Path]:
     except (OSError, subprocess.SubprocessError) as exc:
         raise GateError(f"--changed-since: cannot run git ({exc.__class__.__name__})") from None
     if proc.returncode != 0:
-        raise GateError(f"--changed-since {ref}: git diff failed: {proc.stderr.strip().splitlines()[-1:] or ['?']}"[:300])
+        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1][:200]
+        raise GateError(f"--changed-since {ref}: git diff failed: {reason}")
     top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     base = Path(top.stdout.strip() or root)
     files = [str(base / name) for name in proc.stdout.split("\0") if name]
