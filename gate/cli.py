@@ -43,6 +43,9 @@ def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
         out.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
         out.add_argument("--fail-on", choices=["fail", "warn"], default="fail",
                          help="exit 1 on fail (default) or also on warn")
+        out.add_argument("--report", action="append", default=[], metavar="FORMAT=FILE",
+                         help="also write the same verdict in another format to FILE (repeatable), "
+                              "e.g. --report sarif=gate.sarif")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
@@ -217,7 +220,15 @@ def _emit(text: str, output: Path | None) -> None:
 def _render(verdict, args) -> int:
     from . import report
 
+    extra = []
+    for spec in getattr(args, "report", []) or []:
+        name, sep, target = spec.partition("=")
+        if not sep or not target:
+            raise GateError(f"--report takes FORMAT=FILE, got {spec!r}")
+        extra.append((report.get(name), Path(target)))
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    for reporter, target in extra:
+        _emit(reporter.render(verdict), target)
     _emit(report.get(args.format, color=color).render(verdict), args.output)
     if args.output is not None and args.format != "text":
         sys.stderr.write(report.get("text").render(verdict).splitlines()[-1] + "\n")

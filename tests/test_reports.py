@@ -112,3 +112,13 @@ def test_sarif_points_pii_results_at_the_data_rows():
         line = lines[location["physicalLocation"]["region"]["startLine"] - 1]
         assert "call me back" in line, "the region is the line holding the phone number"
         assert location["message"]["text"].startswith("PHONE ")
+
+
+def test_one_run_writes_several_formats(tmp_path):
+    proc = run_gate("check", str(EXAMPLE_REPO), "--format", "github", "--now", NOW,
+                    "--report", f"sarif={tmp_path / 'g.sarif'}", "--report", f"json={tmp_path / 'g.json'}")
+    assert proc.returncode == 1 and proc.stdout.startswith("::error")
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads((tmp_path / "g.sarif").read_text()))
+    assert json.loads((tmp_path / "g.json").read_text())["verdict"] == "fail"
+    bad = run_gate("check", str(EXAMPLE_REPO), "--report", "sarif")
+    assert bad.returncode == 2 and "FORMAT=FILE" in bad.stderr
