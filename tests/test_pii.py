@@ -140,6 +140,10 @@ def test_fingerprints_are_keyed_and_stable(tmp_path):
     ("birth_date\n3 March 1985\n", "DATE_OF_BIRTH"),
     ("note\nJane.Doe+news@Mail.Example.CO.UK wrote\n", "EMAIL"),
     ("note\nkey sk-proj-4f9Qm2ZxLr8vT1nB6yW0cK3dH7sJ5aPe then\n", "SECRET"),
+    ("note\nAuthorization: Bearer 8fK2mQz91LxVt7RbW3nYpA0cDs5EuHj4\n", "SECRET"),
+    ("note\nthe bearer of bad news arrived yesterday\n", None),
+    ("note\ntoken github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEF\n", "SECRET"),
+    ("note\nhook https://hooks.slack.com/services/T0AB12CD3/B0EF45GH6/xYzAbC123dEfGhI456\n", "SECRET"),
 ])
 def test_context_and_validation(tmp_path, text, kind):
     (tmp_path / ".git").mkdir()

@@ -370,6 +370,13 @@ def _keyword_assignment(text: str, column, before, after) -> tuple[str, float, s
     return "SECRET", confidence, value
 
 
+def _bearer(text: str, column, before, after) -> tuple[str, float, str] | None:
+    token = text.split(None, 1)[-1]
+    if token.startswith("eyJ") or shannon_entropy(token) < 3.0:
+        return None  # JWTs are found (and checked) by their own pattern
+    return "SECRET", 0.85, token
+
+
 def secret_cell(value: str) -> tuple[str, float, str] | None:
     """A value in a column named like a credential."""
     value = value.strip().strip("\"'")
@@ -424,6 +431,10 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("stripe_key", rb"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,99}\b", _known_secret),
     Pattern("google_api_key", rb"\bAIza[0-9A-Za-z_-]{35}", _known_secret),
     Pattern("openai_key", rb"\bsk-(?:proj-|live-)?[A-Za-z0-9_-]{32,}\b", _known_secret),
+    Pattern("github_pat", rb"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", _known_secret),
+    Pattern("slack_webhook", rb"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
+            _known_secret),
+    Pattern("bearer", rb"\bbearer\s+[A-Za-z0-9._~+/-]{20,}=*", _bearer, caseless=True),
     Pattern("private_key", rb"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----", _private_key),
     Pattern("jwt", rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b", _jwt),
     Pattern("keyword", _keywords() + rb"[A-Za-z0-9_-]*[\"']?\s*[:=]{1,2}\s*[\"']?[^\s\"',;]{8,}",

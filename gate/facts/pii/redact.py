@@ -90,7 +90,7 @@ def preview(kind: str, value: str) -> str:
 
 
 _KNOWN_PREFIXES = ("AKIA", "ASIA", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xoxb-", "xoxp-", "xoxa-", "sk_live_",
-                   "sk_test_", "rk_live_", "AIza", "eyJ", "-----BEGIN", "sk-")
+                   "sk_test_", "rk_live_", "AIza", "eyJ", "-----BEGIN", "sk-", "github_pat_", "https://hooks.slack.com/")
 
 
 def _secret_preview(value: str) -> str:
