@@ -187,11 +187,19 @@ def _sniff(path: Path, fmt: str) -> tuple[str, str, str, list[str]]:
         text = head.decode(encoding, errors="replace")
     delimiter = "\t" if fmt == "tsv" else ","
     quote = '"'
-    try:
-        dialect = csv.Sniffer().sniff(text[: SNIFF_BYTES // 2], delimiters=",;\t|")
-        delimiter, quote = dialect.delimiter, dialect.quotechar or '"'
-    except csv.Error:
-        pass
+    if fmt != "tsv":
+        try:
+            dialect = csv.Sniffer().sniff(text[: SNIFF_BYTES // 2], delimiters=",;\t|")
+            quote = dialect.quotechar or '"'
+            delimiter = dialect.delimiter
+        except csv.Error:
+            pass
+        # The sniffer guesses from free text too; the header line settles it: the candidate it holds most.
+        first = text.split("\n", 1)[0]
+        counts = {c: first.count(c) for c in ",;\t|"}
+        best = max(counts, key=lambda c: (counts[c], c == ","))
+        if counts[best] > counts.get(delimiter, 0):
+            delimiter = best
     header_line = next(csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quote), [])
     return encoding, delimiter, quote, header_line
 

@@ -321,3 +321,15 @@ def test_keyword_list_keeps_up_with_detect_secrets():
 
     missing = {w for w in DENYLIST if w.isascii()} - set(SECRET_KEYWORDS)
     assert not missing
+
+
+@pytest.mark.parametrize("name,content", [
+    ("semi.csv", "name;email;note\nAnn;ann@example.org;x\n"),
+    ("tabs.tsv", "name\temail\tnote\nAnn\tann@example.org\tsaid a, b; c | d\n"),
+    ("bom.csv", "\ufeffname,email\nAnn,ann@example.org\n"),
+    ("prose.csv", 'id,email,text\n1,ann@example.org,"one; two; three; four | five | six"\n'),
+])
+def test_dialects_keep_the_header_columns(tmp_path, name, content):
+    path = write(tmp_path / name, content)
+    code, body = _scan(tmp_path, path)
+    assert [(f["column"], f["type"]) for f in body["findings"]] == [("email", "EMAIL")]
