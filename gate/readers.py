@@ -158,9 +158,11 @@ def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
         return None
     if not pa.types.is_binary(array.type):
         array = array.cast(pa.string()).cast(pa.binary())
-    if (pc.max(pc.binary_length(array)).as_py() or 0) <= 24 \
-            and pc.all(pc.match_substring_regex(array, _SHORT_NUMBER)).as_py():
-        return None  # numbers of at most 7 digits (ids, ages, amounts) cannot hold any PII type gate detects
+    longest = pc.max(pc.binary_length(array)).as_py() or 0
+    if longest <= 3 or longest <= 24 and pc.all(pc.match_substring_regex(array, _SHORT_NUMBER)).as_py():
+        # values of at most 3 bytes, and numbers of at most 7 digits (ids, ages, amounts), cannot
+        # hold any type gate detects (the shortest, an IPv6 like a::b, has 4)
+        return None
     if array.null_count:
         array = array.fill_null(_binary_scalar(b""))
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32, count=n + 1, offset=array.offset * 4).astype(np.int64)
