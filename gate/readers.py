@@ -293,6 +293,7 @@ def _arrow_batches(path, encoding, delimiter, quote, names, report, ragged) -> I
     import pyarrow.csv as pacsv
 
     read_options = pacsv.ReadOptions(column_names=names, encoding="utf8" if encoding.startswith("utf-8") else encoding,
+                                     use_threads=False,
                                      block_size=ARROW_BLOCK)
     parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char=quote, newlines_in_values=True,
                                        invalid_row_handler=ragged)
