@@ -356,8 +356,16 @@ def _scan_pii(args: argparse.Namespace) -> int:
 
 
 def _pii_json(body: dict) -> str:
-    """One finding per line: readable, diffable, and encoded by json's C encoder (indent= is pure Python)."""
-    findings = ",\n".join("    " + json.dumps(f, sort_keys=True, ensure_ascii=False) for f in body["findings"])
+    """One finding per line, keys sorted: readable, diffable, and fast (json's indent= is pure Python)."""
+    from json.encoder import encode_basestring as quote  # C-accelerated string escaping
+
+    def line(f: dict) -> str:
+        column = "null" if f["column"] is None else quote(f["column"])
+        return (f'    {{"column": {column}, "confidence": {json.dumps(f["confidence"])}, "file": {quote(f["file"])}, '
+                f'"fingerprint": {quote(f["fingerprint"])}, "preview": {quote(f["preview"])}, "row": {int(f["row"])}, '
+                f'"type": {quote(f["type"])}}}')
+
+    findings = ",\n".join(line(f) for f in body["findings"])
     rest = {k: v for k, v in body.items() if k != "findings"}
     tail = json.dumps(rest, indent=2, sort_keys=True, ensure_ascii=False)[1:]
     return '{\n  "findings": [' + ("\n" + findings + "\n  " if findings else "") + "]," + tail + "\n"
