@@ -17,12 +17,11 @@ from .facts.integrity import integrity_facts
 from .pii import pii_facts
 from .loading import load_document, validate
 from .policy import PolicySet, builtin_policy_dir, load_policy_set
-from .repo import Repo, find_root
+from .repo import SKIP_DIRS, Repo, find_root
 from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
 
 DATASET_ENTRYPOINT = "gate.dataset.decision"
 ACCESS_ENTRYPOINT = "gate.access.decision"
-_SKIP_DIRS = {".git", ".gate", "node_modules", "__pycache__", ".venv", "venv"}
 
 
 @dataclass(frozen=True)
@@ -164,18 +163,15 @@ def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailur
 
 def owning_descriptor(path: Path, repo: Repo) -> Path | None:
     """The nearest dataset.yaml at or above a data file, without leaving the repository."""
-    here = Path(os.path.abspath(path)).parent
-    while here == repo.root or repo.root in here.parents:
-        candidate = here / DESCRIPTOR_NAME
-        if candidate.is_file():
-            return candidate
-        here = here.parent
-    return None
+    from .hooks import owning_datasets
+
+    owners = owning_datasets([str(path)], repo.root)
+    return owners[0] / DESCRIPTOR_NAME if owners else None
 
 
 def _walk(directory: Path):
     for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
         if DESCRIPTOR_NAME in files:
             yield Path(root) / DESCRIPTOR_NAME
 

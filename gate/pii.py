@@ -13,9 +13,8 @@ from .facts.integrity import covered_files
 from .facts.pii import ScanResult, scan_paths
 from .facts.pii.baseline import BASELINE, apply_baseline, load_baseline
 from .facts.pii.redact import KEY_FILE, load_key
-from .repo import Repo
+from .repo import SKIP_DIRS, Repo
 
-_SKIP_DIRS = {".git", ".gate", "node_modules", "__pycache__", ".venv", "venv"}
 _NOT_DATA = {DESCRIPTOR_NAME, MANIFEST_NAME, ".gate.yaml", ".gitignore", ".gitattributes", ".pre-commit-config.yaml"}
 
 
@@ -27,7 +26,7 @@ def targets_for(paths: list[Path], repo: Repo) -> tuple[list[tuple[Path, str, st
         shown = repo.rel(path)
         if path.is_dir():
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
                 if DESCRIPTOR_NAME in files:
                     dirs[:] = []
                     try:
@@ -65,12 +64,12 @@ def _add_file(path: Path, repo: Repo, declared: str | None, items, errors) -> No
         errors.append({"file": shown, "message": f"{shown}: no such file"})
 
 
-def scan(paths: list[Path], repo: Repo, min_confidence: float, baseline: Path | None,
-         create_key: bool = True) -> tuple[ScanResult, list[dict[str, str]], dict]:
+def scan(paths: list[Path], repo: Repo, min_confidence: float,
+         baseline: Path | None) -> tuple[ScanResult, list[dict[str, str]], dict]:
     """Scan paths; findings the baseline accepts are moved aside. Returns result, target errors, baseline entries."""
     items, errors = targets_for(paths, repo)
     entries = load_baseline(baseline) if baseline is not None else {}
-    key = load_key(repo.root, create=create_key or bool(entries))
+    key = load_key(repo.root, create=True)
     result = scan_paths(items, key, min_confidence)
     apply_baseline(result, entries)
     return result, errors, entries

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_MARKERS = (".gate.yaml", ".git")
+SKIP_DIRS = frozenset({".git", ".gate", "node_modules", "__pycache__", ".venv", "venv"})
+"""Directories never searched for datasets or data (hidden ones are skipped too)."""
 
 
 def find_root(start: Path) -> Path:
