@@ -97,6 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     pii.add_argument("--output", type=Path, metavar="FILE")
     pii.add_argument("--debug", action="store_true")
 
+    poison = scan_sub.add_parser(
+        "poisoning", help="label issues, duplicate conflicts, backdoor triggers, outliers; drift against a reference",
+        description="Analyse one table (a file, a directory of files, or a dataset: its descriptor or directory). "
+                    "Exit 0: risk low and no significant drift; 1: risk medium or high, a trigger, or drift; 2: error.")
+    poison.add_argument("path", type=Path, metavar="PATH")
+    poison.add_argument("--label", metavar="COL", help="label column (default: the descriptor's schema.label)")
+    poison.add_argument("--text", metavar="COL", help="free-text column, featurized with TF-IDF")
+    poison.add_argument("--features", metavar="COLS", help="comma-separated feature columns (default: all others)")
+    poison.add_argument("--reference", type=Path, metavar="PATH", help="an earlier version to test for drift")
+    poison.add_argument("--all-scores", action="store_true", help="add every row's scores to the JSON")
+    poison.add_argument("--data", action="append", type=Path, default=[], metavar="FILE",
+                        help="policy data merged over gate's data.yaml (risk thresholds: org.poisoning)")
+    poison.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+    poison.add_argument("--format", default="text", choices=["text", "json"])
+    poison.add_argument("--output", type=Path, metavar="FILE")
+    poison.add_argument("--debug", action="store_true")
+
     manifest = sub.add_parser("manifest", help="write or verify dataset.lock files")
     manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
     for name, text in (("update", "write dataset.lock for each dataset"),
@@ -261,7 +278,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "manifest":
         return _manifest(args)
     if args.command == "scan":
-        return _scan_pii(args)
+        return _scan_poisoning(args) if args.scan_command == "poisoning" else _scan_pii(args)
     if args.command == "eval":
         return _eval(args)
     if args.command == "policy" and args.policy_command == "test":
@@ -353,6 +370,60 @@ def _scan_pii(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERROR
     return 1 if body["findings"] else 0
+
+
+def _scan_poisoning(args: argparse.Namespace) -> int:
+    from .facts.poisoning import thresholds_from
+    from .poisoning import run_scan
+    from .policy import builtin_policy_dir, load_policy_set
+    from .repo import Repo, find_root
+
+    repo = Repo.at(args.repo if args.repo else find_root(args.path))
+    data = load_policy_set([builtin_policy_dir()], list(args.data)).data
+    features = tuple(f.strip() for f in args.features.split(",") if f.strip()) if args.features else ()
+    body = run_scan(args.path, repo, args.label, args.text, features, args.reference, thresholds_from(data),
+                    args.all_scores)
+    if args.format == "json":
+        _emit(json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n", args.output)
+    else:
+        _emit(_poisoning_text(body), args.output)
+    poisoning = body["poisoning"]
+    if poisoning["risk"] != "low" or poisoning["triggers"] or body.get("drift", {}).get("significant"):
+        return 1
+    return 0
+
+
+def _poisoning_text(body: dict) -> str:
+    p = body["poisoning"]
+    lines = [f"{', '.join(body['files'])}: {p['rows']} rows, {p['classes']} classes, label '{p['label']}'"
+             + (f", text '{p['text']}'" if p["text"] else "")]
+    for trigger in p["triggers"]:
+        lines.append(f"TRIGGER  {trigger['condition']} -> label '{trigger['label']}' on {trigger['rows']} rows "
+                     f"(purity {trigger['purity']:.2f} vs base rate {trigger['base_rate']:.2f}; the other features "
+                     f"contradict the label on {trigger['contradicted']:.0%} of them)")
+    for row in p["top"][:10]:
+        if row["flagged"]:
+            lines.append(f"ROW  {row['file']}:{row['row']}  score {row['score']:.2f}  " + "; ".join(row["reasons"][:3]))
+    for note in p["notes"]:
+        lines.append(f"NOTE  {note}")
+    methods = p["methods"]
+    label = methods.get("label_issues", {})
+    lines.append(f"label issues: {label.get('flagged', 0)} flagged ({label.get('cleanlab_issues', 0)} by cleanlab)"
+                 if label.get("ran") else f"label issues: not run ({label.get('reason')})")
+    lines.append(f"duplicate conflicts: {methods['duplicate_conflicts']['groups_with_conflicts']} groups; "
+                 f"triggers: {len(p['triggers'])}; outliers beyond robust z 6: "
+                 f"{methods['outliers']['rows_beyond_robust_z_6']}")
+    drift = body.get("drift")
+    if drift:
+        drifted = ", ".join(drift["drifted_features"]) or "none"
+        lines.append(f"drift vs {', '.join(drift['reference'])}: features drifted: {drifted}"
+                     + (f"; label shift p={drift['label']['p_adjusted']:.3g}" if drift.get("label") else "")
+                     + (f"; MMD p={drift['multivariate']['p_adjusted']:.3g}" if drift.get("multivariate") else "")
+                     + ("  SIGNIFICANT" if drift["significant"] else ""))
+    lines.append(f"risk {p['risk']}: {p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; "
+                 f"medium above {p['thresholds']['medium']:.0%}, high above {p['thresholds']['high']:.0%}) "
+                 f"in {body['timing_s']['total']:.1f} s")
+    return "\n".join(lines) + "\n"
 
 
 def _pii_json(body: dict) -> str:

@@ -15,6 +15,7 @@ from .engine import Engine, create_engine
 from .errors import EngineError, GateError, PolicyError, RequestError
 from .facts.integrity import integrity_facts
 from .pii import pii_facts
+from .poisoning import drift_facts, poisoning_facts
 from .loading import load_document, validate
 from .policy import PolicySet, builtin_policy_dir, load_policy_set
 from .repo import SKIP_DIRS, Repo, find_root
@@ -87,6 +88,13 @@ class Session:
         policies = load_policy_set(dirs, list(options.data_files))
         engine.load(policies)
         return cls(engine, policies, options)
+
+    @property
+    def poisoning_thresholds(self) -> dict[str, float]:
+        """Risk thresholds from the loaded policy data (defaults for opa-server, which holds its own)."""
+        from .facts.poisoning import thresholds_from
+
+        return thresholds_from(self.policies.data if self.policies is not None else None)
 
     @property
     def digest(self) -> str:
@@ -216,7 +224,9 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 seen[descriptor.id] = shown
                 integrity = integrity_facts(descriptor, repo, cache)
                 digests = {f.path: f.sha256 for f in integrity.files if f.sha256}
-                facts = {"integrity": integrity.to_json(), "pii": pii_facts(descriptor, repo, digests, cache)}
+                facts = {"integrity": integrity.to_json(), "pii": pii_facts(descriptor, repo, digests, cache),
+                         "poisoning": poisoning_facts(descriptor, repo, session.poisoning_thresholds, digests, cache),
+                         "drift": drift_facts(descriptor, repo, cache)}
                 decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))

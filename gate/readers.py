@@ -176,6 +176,11 @@ def _arrow_segment(column: str, array, first_row: int) -> Segment | None:
     return Segment(column, data, starts, rows, int(np.count_nonzero(lengths)))
 
 
+def sniff_csv(path: Path, fmt: str) -> tuple[str, str, str, list[str]]:
+    """Encoding, delimiter, quote character and header of a CSV/TSV file."""
+    return _sniff(path, fmt)
+
+
 def _sniff(path: Path, fmt: str) -> tuple[str, str, str, list[str]]:
     with open(path, "rb") as handle:
         head = handle.read(SNIFF_BYTES)
@@ -207,7 +212,7 @@ def _sniff(path: Path, fmt: str) -> tuple[str, str, str, list[str]]:
     return encoding, delimiter, quote, header_line
 
 
-def _unique_names(header: list[str]) -> list[str]:
+def unique_names(header: list[str]) -> list[str]:
     names, seen = [], {}
     for index, name in enumerate(header):
         name = name.strip() or f"column_{index}"
@@ -227,7 +232,7 @@ def _csv(path: Path, fmt: str, report: ReadReport, fast: bool) -> Iterator[Segme
     if not header:
         return
     if fast:
-        yield from _csv_arrow(path, encoding, delimiter, quote, _unique_names(header), report)
+        yield from _csv_arrow(path, encoding, delimiter, quote, unique_names(header), report)
     else:
         yield from _csv_python(path, encoding, delimiter, quote, report)
 
@@ -332,7 +337,7 @@ def _first_record_end(chunk: bytes, quote: bytes) -> int:
 def _csv_python(path, encoding, delimiter, quote, report) -> Iterator[Segment]:
     with open(path, "r", encoding=encoding, errors="replace", newline="") as handle:
         rows = csv.reader(handle, delimiter=delimiter, quotechar=quote)
-        header = _unique_names(next(rows, []))
+        header = unique_names(next(rows, []))
         index = 0
         while True:
             block: dict[str, tuple[list[bytes], list[int]]] = {}

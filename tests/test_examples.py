@@ -16,6 +16,9 @@ EXPECTED_DATASETS = {
     "census-2019": ("fail", {"compliance.retention_expired"}),
     "sensor-escape": ("fail", {"integrity.path_outside_repo"}),
     "chat-logs-2026": ("fail", {"pii.type_not_allowed"}),
+    "loan-applications-2026": ("fail", {"poisoning.backdoor_trigger"}),
+    "product-reviews-2026": ("fail", {"poisoning.backdoor_trigger"}),
+    "churn-2026q2": ("warn", set()),
 }
 
 EXPECTED_REQUESTS = {
@@ -55,7 +58,7 @@ def test_each_example_dataset_exit_code(engine, dataset):
                      if f"id: {dataset}\n" in p.read_text())
     proc = run_gate("check", str(directory), "--engine", engine, "--now", NOW)
     verdict, ids = EXPECTED_DATASETS[dataset]
-    assert proc.returncode == (0 if verdict == "pass" else 1), proc.stdout + proc.stderr
+    assert proc.returncode == (1 if verdict == "fail" else 0), proc.stdout + proc.stderr
     assert f"engine {engine}" in proc.stdout
     for rule_id in ids:
         assert rule_id in proc.stdout
@@ -69,7 +72,7 @@ def test_each_example_request(engine, name):
     verdict, ids = EXPECTED_REQUESTS[name]
     assert body["engine"] == engine
     assert body["kind"] == "access"
-    assert code == (0 if verdict == "pass" else 1)
+    assert code == (1 if verdict == "fail" else 0)
     [decision] = body["datasets"]
     assert decision["verdict"] == verdict
     assert _deny_ids(decision) == ids
@@ -93,7 +96,7 @@ def test_text_report_lines_and_summary():
     assert any(line.startswith("PASS") and "churn-2026q1" in line for line in lines)
     trust = next(line for line in lines if "source.trust_below_minimum" in line)
     assert "high" in trust and "datasets/web-crawl/dataset.yaml:10" in trust
-    assert lines[-1].startswith("6 datasets: 1 pass, 0 warn, 5 fail, 0 error; verdict fail (engine ")
+    assert lines[-1].startswith("9 datasets: 1 pass, 1 warn, 7 fail, 0 error; verdict fail (engine ")
     assert "\033[" not in proc.stdout, "no colour when stdout is not a terminal"
 
 
@@ -168,3 +171,13 @@ def test_changed_since_and_all(data_repo):
     assert sorted(d["id"] for d in body["datasets"]) == ["one", "two"]
     proc = run_gate("check", "--changed-since", "no-such-ref", cwd=root)
     assert proc.returncode == 2 and "no-such-ref" in proc.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_drifted_example_warns_on_every_engine(engine):
+    code, body = run_json("check", str(EXAMPLE_REPO / "datasets" / "churn-2026q2"), "--engine", engine, "--now", NOW)
+    [entry] = body["datasets"]
+    assert code == 0 and entry["verdict"] == "warn"
+    [violation] = entry["violations"]
+    assert violation["id"] == "drift.significant" and "monthly_spend" in violation["message"]
+    assert entry["facts"]["drift"]["features"][0]["feature"] == "monthly_spend"

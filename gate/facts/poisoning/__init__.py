@@ -1,0 +1,241 @@
+"""Poisoning facts: label issues (confident learning), duplicate conflicts, backdoor triggers,
+outliers and spectral signatures, combined into one suspicion score per row.
+
+Facts never decide: the risk level here uses thresholds from policy data, and the policy decides
+what a risk level or a trigger means for the dataset.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Features, build_features
+from .table import Table, TableError, load_table
+
+DEFAULT_THRESHOLDS = {"medium": 0.05, "high": 0.10}
+TOP_N = 20
+LABEL_FLAG = 0.95      # cleanlab flags the row and the models give its label at most 5 %: flagged
+LABEL_SUSPECT = 0.8    # cleanlab flags it and the models give its label at most 20 %: counts toward the risk
+TRIGGER_SCORE = 0.98
+COMBINED_FLAG = 0.7    # several moderate signals together
+METHODS = ("label_issue", "trigger", "duplicate_conflict", "outlier", "spectral")
+
+
+@dataclass
+class PoisoningResult:
+    facts: dict
+    score: np.ndarray
+    flagged: np.ndarray
+    per_method: dict[str, np.ndarray]
+    table: Table
+    timing: dict | None = None
+
+
+def thresholds_from(data: dict | None) -> dict[str, float]:
+    """Risk thresholds from policy data (org.poisoning.{medium,high}_rate), else the defaults."""
+    config = ((data or {}).get("org") or {}).get("poisoning") or {}
+    medium = config.get("medium_rate", DEFAULT_THRESHOLDS["medium"])
+    high = config.get("high_rate", DEFAULT_THRESHOLDS["high"])
+    return {"medium": float(medium), "high": float(high)}
+
+
+def analyze(table: Table, label: str, text: str | None = None, features: tuple[str, ...] = (),
+            thresholds: dict[str, float] | None = None, source: str | None = None) -> PoisoningResult:
+    """Run every method over a table. ``label`` is required: poisoning is about labels."""
+    from .labels import label_issues
+    from .methods import duplicate_conflicts, outliers, spectral_signatures
+    from .triggers import find_triggers
+
+    thresholds = thresholds or DEFAULT_THRESHOLDS
+    started = time.perf_counter()
+    feats = build_features(table.frame, label, text, features, source=source or (table.files[0] if table.files else None))
+    n = feats.n
+    notes = list(feats.notes)
+    per: dict[str, np.ndarray] = {m: np.zeros(n) for m in METHODS}
+    own_flag = np.zeros(n, dtype=bool)
+    summaries: dict[str, dict] = {}
+    reasons: dict[int, list[str]] = {}
+    timing = {}
+
+    def clock(name, since):
+        timing[name] = round(time.perf_counter() - since, 3)
+
+    # 1. label issues
+    t = time.perf_counter()
+    result = label_issues(feats)
+    if isinstance(result, str):
+        summaries["label_issues"] = {"ran": False, "reason": result}
+    else:
+        q = 1.0 - result.quality
+        mapped = np.where(q < LABEL_FLAG, 0.5 * q / LABEL_FLAG, 0.5 + 0.5 * (q - LABEL_FLAG) / (1 - LABEL_FLAG))
+        mapped = np.where(result.issue, mapped, np.minimum(mapped, 0.49))
+        per["label_issue"] = np.where(result.judged, mapped, 0.0)
+        flagged = result.issue & (q >= LABEL_FLAG)
+        own_flag |= flagged
+        predicted = np.argmax(result.probs, axis=1)
+        for row in np.flatnonzero(per["label_issue"] >= 0.45):
+            given = feats.classes[feats.labels[row]]
+            says = feats.classes[result.classes[predicted[row]]]
+            reasons.setdefault(int(row), []).append(
+                f"label_issue: labelled '{given}', the models say '{says}' (p(label)={result.quality[row]:.3f})")
+        summaries["label_issues"] = {
+            "ran": True, "models": result.models, "folds": 5, "cleanlab_issues": int(result.issue.sum()),
+            "flagged": int(flagged.sum()), "rows_judged": int(result.judged.sum()),
+            "trained_rows_per_fold": result.sampled, "sampled": result.sampled is not None}
+        if result.note:
+            notes.append(result.note)
+    clock("label_issues", t)
+
+    # 2. duplicate conflicts
+    t = time.perf_counter()
+    dup = duplicate_conflicts(feats)
+    per["duplicate_conflict"] = dup.score
+    own_flag |= dup.flagged
+    for row in np.flatnonzero(dup.score > 0):
+        reasons.setdefault(int(row), []).append("duplicate_conflict: a (near-)identical row carries another label")
+    summaries["duplicate_conflicts"] = dup.summary
+    clock("duplicate_conflicts", t)
+
+    # 3. backdoor triggers
+    t = time.perf_counter()
+    triggers, trigger_summary = find_triggers(feats)
+    _redact_values(triggers)
+    for trigger in triggers:
+        per["trigger"][trigger.rows] = TRIGGER_SCORE
+        own_flag[trigger.rows] = True
+        for row in trigger.rows:
+            reasons.setdefault(int(row), []).append(
+                f"trigger: {trigger.feature} {_shown_value(trigger)} -> label '{trigger.label}'")
+    summaries["triggers"] = trigger_summary
+    clock("triggers", t)
+
+    # 4. outliers
+    t = time.perf_counter()
+    out = outliers(feats)
+    per["outlier"] = out.score
+    own_flag |= out.flagged
+    detail = out.detail
+    for row in np.flatnonzero(out.score > 0.2):
+        parts = [f"isolation={max(detail['global'][row], detail['class'][row]):.2f}"]
+        if detail["z_feature"][row] >= 0:
+            parts.append(f"robust z={detail['z_max'][row]:.1f} on {feats.names[detail['z_feature'][row]]}")
+        reasons.setdefault(int(row), []).append("outlier: " + ", ".join(parts))
+    summaries["outliers"] = out.summary
+    clock("outliers", t)
+
+    # 5. spectral signatures
+    t = time.perf_counter()
+    spectral = spectral_signatures(feats)
+    per["spectral"] = spectral.score
+    for row in np.flatnonzero(spectral.score > 0.2):
+        reasons.setdefault(int(row), []).append("spectral: in a separate mode of its class's top direction")
+    summaries["spectral_signatures"] = spectral.summary
+    clock("spectral_signatures", t)
+
+    # rows some method finds suspicious, strong evidence or not: the base of the risk level. Label
+    # issues count when the models give the label at most 20 %; cleanlab's whole set also holds the
+    # rows where real data is merely ambiguous (it flags 1-2 % of clean sets, 10 %+ of noisy ones).
+    loose = own_flag.copy()
+    if summaries.get("label_issues", {}).get("ran"):
+        loose |= result.issue & (1.0 - result.quality >= LABEL_SUSPECT)
+    remaining = np.ones(n)
+    for name in METHODS:
+        remaining *= 1.0 - np.clip(per[name], 0.0, 1.0)
+    score = 1.0 - remaining
+    flagged = own_flag | (score >= COMBINED_FLAG)
+    rate = float(loose.mean()) if n else 0.0
+    if triggers or rate > thresholds["high"]:
+        risk = "high"
+    elif rate > thresholds["medium"]:
+        risk = "medium"
+    else:
+        risk = "low"
+    order = np.argsort(-score, kind="stable")[:TOP_N]
+    top = []
+    for row in order:
+        if score[row] <= 0:
+            break
+        file, record = table.locate(int(row))
+        top.append({"row": record, "file": file, "score": round(float(score[row]), 4), "flagged": bool(flagged[row]),
+                    "reasons": reasons.get(int(row), [])})
+    facts = {
+        "status": "ok",
+        "rows": n,
+        "label": label,
+        "text": text,
+        "features": feats.names,
+        "classes": len(feats.classes),
+        "methods": summaries,
+        "triggers": [_trigger_json(t, table) for t in triggers],
+        "flagged_rows": int(flagged.sum()),
+        "flagged_rate": round(float(flagged.mean()) if n else 0.0, 6),
+        "suspicious_rows": int(loose.sum()),
+        "suspicious_rate": round(rate, 6),
+        "risk": risk,
+        "thresholds": thresholds,
+        "flagged_by_method": {m: int(((per[m] >= 0.5) & flagged).sum()) for m in METHODS},
+        "top": top,
+        "notes": notes,
+    }
+    timing["total"] = round(time.perf_counter() - started, 3)
+    return PoisoningResult(facts, score, flagged, per, table, timing)
+
+
+def _redact_values(triggers) -> None:
+    """A trigger's value is shown to reviewers; one the PII/secret detectors recognise is replaced by
+    their redacted preview (a value could be an e-mail address or a key)."""
+    import os
+
+    if not triggers:
+        return
+    from ...readers import Segment
+    from ..pii.scanner import Scanner
+
+    scanner = Scanner(os.urandom(32), 0.5)
+    for trigger in triggers:
+        data = trigger.value.encode("utf-8", "replace")
+        segment = Segment(trigger.feature, data, np.array([0], dtype=np.int64), np.array([0], dtype=np.int64), 1)
+        findings = scanner.scan_segment(segment, "trigger")
+        if findings:
+            trigger.value = f"[{findings[0].type}: {findings[0].preview}]"
+
+
+def _shown_value(trigger) -> str:
+    if trigger.kind == "ngram":
+        return f"contains '{trigger.value}'"
+    if trigger.kind == "tail":
+        return trigger.value
+    return f"= {trigger.value}"
+
+
+def _trigger_json(trigger, table: Table) -> dict:
+    data = trigger.to_json()
+    data["example_rows"] = [{"file": f, "row": r} for f, r in (table.locate(i) for i in data["example_rows"][:10])]
+    data["condition"] = f"{trigger.feature} {_shown_value(trigger)}"
+    return data
+
+
+def all_scores(result: PoisoningResult) -> list[dict]:
+    """Every row's scores in file order (for measuring quality outside the tool)."""
+    table = result.table
+    many = len(table.files) > 1
+    rows = []
+    index = 0
+    for file, count in zip(table.files, table.counts):
+        for record in range(count):
+            entry = {"row": record}
+            if many:
+                entry["file"] = file
+            entry["score"] = round(float(result.score[index]), 6)
+            entry["flagged"] = bool(result.flagged[index])
+            entry["methods"] = {m: round(float(result.per_method[m][index]), 6) for m in METHODS}
+            rows.append(entry)
+            index += 1
+    return rows
+
+
+__all__ = ["analyze", "all_scores", "load_table", "thresholds_from", "Features", "Table", "TableError",
+           "PoisoningResult"]

@@ -1,0 +1,193 @@
+"""Label issues: out-of-fold predicted probabilities fed to confident learning (cleanlab).
+
+Tabular: the average of a gradient-boosting model and a logistic regression on scaled features,
+each out-of-fold. Averaging two different learners gives probabilities that rank wrong labels
+better than either alone (measured in benchmarks/poisoning.py). Text: a logistic regression on
+TF-IDF (+ the scaled tabular features, if any). Folds train on at most TRAIN_CAP rows.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Features
+
+FOLDS = 5
+TRAIN_CAP = 200_000
+MIN_PER_CLASS = 5
+KNN_CAP = 20_000
+
+
+@dataclass
+class LabelResult:
+    judged: np.ndarray          # rows with a label in a class large enough to judge
+    probs: np.ndarray           # (n, k) out-of-fold probabilities (rows not judged: zeros)
+    quality: np.ndarray         # cleanlab self-confidence per row (1.0 where not judged)
+    issue: np.ndarray           # cleanlab's find_label_issues mask
+    classes: list[int]          # class codes modelled (columns of probs)
+    models: list[str]
+    sampled: int | None         # rows each fold trained on, when capped
+    note: str | None = None
+
+
+def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, exclude: list[int] | None = None,
+                folds: int = FOLDS, seed: int = 0) -> tuple[np.ndarray, list[str], int | None]:
+    """Out-of-fold probabilities for ``rows`` (labels already 0..k-1 there)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    k = int(labels[rows].max()) + 1
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    rng = np.random.default_rng(seed)
+    sampled = None
+    learners = _learners(features, exclude)
+    each = {name: np.zeros((len(rows), k)) for name in learners}
+    for train, test in splitter.split(np.zeros(len(rows)), labels[rows]):
+        if len(train) > TRAIN_CAP:
+            train = np.sort(rng.choice(train, TRAIN_CAP, replace=False))
+            sampled = TRAIN_CAP
+        for name, fit in learners.items():
+            each[name][test] = fit(rows[train], labels[rows[train]], rows[test], k)
+    probs, weights = pool(list(each.values()), labels[rows])
+    used = [f"{name} x{w:.2f}" for name, w in zip(learners, weights)]
+    return probs, used, sampled
+
+
+def pool(probs: list[np.ndarray], given: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """Log-linear pooling: p ∝ Π p_i^w_i with w ≥ 0 fitted to the out-of-fold log-loss of the given labels.
+
+    Noisy labels still tell which learner fits the data; the fit also tempers over-confident learners
+    (gradient boosting's probabilities are extreme). Three weights, so it cannot overfit the noise.
+    """
+    from scipy.optimize import minimize
+
+    logs = [np.log(np.clip(p, 1e-4, 1.0)) for p in probs]
+    index = np.arange(len(given))
+
+    def mixed(w):
+        z = sum(wi * lp for wi, lp in zip(w, logs))
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    def loss(w):
+        return -float(np.mean(mixed(w)[index, given]))
+
+    start = np.full(len(probs), 1.0 / len(probs))
+    result = minimize(loss, start, bounds=[(0.0, 10.0)] * len(probs), method="L-BFGS-B")
+    weights = result.x if result.success or np.isfinite(result.fun) else start
+    if not np.any(weights > 0):
+        weights = start
+    return np.exp(mixed(weights)), [float(w) for w in weights]
+
+
+def _learners(features: Features, exclude: list[int] | None):
+    keep = None
+    if exclude:
+        drop = set(exclude)
+        keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
+    learners = {}
+    if features.text is not None:
+        learners["logistic-regression(tfidf)"] = lambda tr, y, te, k: _text_lr(features, tr, y, te, k, keep)
+    else:
+        if features.matrix.shape[1] and (keep is None or keep):
+            learners["hist-gradient-boosting"] = lambda tr, y, te, k: _hgb(features, tr, y, te, k, keep)
+            learners["logistic-regression"] = lambda tr, y, te, k: _lr(features, tr, y, te, k, keep)
+            learners["k-nearest-neighbours"] = lambda tr, y, te, k: _knn(features, tr, y, te, k, keep)
+    return learners
+
+
+def _fill(probs: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
+    full = np.zeros((probs.shape[0], k))
+    full[:, seen] = probs
+    return full
+
+
+def _hgb(features, train, y, test, k, keep):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    m = features.matrix if keep is None else features.matrix[:, keep]
+    model = HistGradientBoostingClassifier(random_state=0)
+    model.fit(m[train], y)
+    return _fill(model.predict_proba(m[test]), model.classes_, k)
+
+
+def _lr(features, train, y, test, k, keep):
+    from sklearn.linear_model import LogisticRegression
+
+    m = np.clip(features.scaled, -10, 10)
+    if keep is not None:
+        m = m[:, keep]
+    model = LogisticRegression(C=1.0, max_iter=300)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(m[train], y)
+    return _fill(model.predict_proba(m[test]), model.classes_, k)
+
+
+def _knn(features, train, y, test, k, keep):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    m = np.clip(features.scaled, -10, 10)
+    if keep is not None:
+        m = m[:, keep]
+    if len(train) > KNN_CAP:  # neighbour search is the costly part: a sample of references suffices
+        pick = np.sort(np.random.default_rng(0).choice(len(train), KNN_CAP, replace=False))
+        train, y = train[pick], y[pick]
+    model = KNeighborsClassifier(n_neighbors=min(15, len(train)), weights="distance", n_jobs=1)
+    model.fit(m[train], y)
+    probs = _fill(model.predict_proba(m[test]), model.classes_, k)
+    return 0.9 * probs + 0.1 / k  # k neighbours vote in steps: keep every class possible
+
+
+def _text_lr(features, train, y, test, k, keep):
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    x = features.tfidf
+    if features.matrix.shape[1]:
+        x = sp.hstack([x, sp.csr_matrix(np.clip(features.scaled, -10, 10) / 10)], format="csr")
+    if keep is not None:
+        x = x[:, keep]
+    model = LogisticRegression(C=4.0, max_iter=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x[train], y)
+    return _fill(model.predict_proba(x[test]), model.classes_, k)
+
+
+def label_issues(features: Features) -> LabelResult | str:
+    """Confident learning over out-of-fold probabilities; a string says why it could not run."""
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    labels = features.labels
+    n = features.n
+    counts = np.bincount(labels[labels >= 0], minlength=len(features.classes))
+    big = np.flatnonzero(counts >= MIN_PER_CLASS)
+    if len(big) < 2:
+        return f"needs at least two classes with {MIN_PER_CLASS} or more rows"
+    remap = np.full(len(features.classes), -1)
+    remap[big] = np.arange(len(big))
+    local = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
+    rows = np.flatnonzero(local >= 0)
+    folds = int(min(FOLDS, counts[big].min()))
+    probs, models, sampled = out_of_fold(features, local, rows, folds=folds)
+    given = local[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        quality = get_label_quality_scores(given, probs, method="self_confidence")
+        issue = find_label_issues(given, probs, filter_by="prune_by_noise_rate", n_jobs=1)
+    full_probs = np.zeros((n, len(big)))
+    full_probs[rows] = probs
+    full_quality = np.ones(n)
+    full_quality[rows] = quality
+    full_issue = np.zeros(n, dtype=bool)
+    full_issue[rows] = issue
+    judged = np.zeros(n, dtype=bool)
+    judged[rows] = True
+    note = None
+    if len(big) < len(features.classes):
+        note = f"{len(features.classes) - len(big)} classes with fewer than {MIN_PER_CLASS} rows not judged"
+    return LabelResult(judged, full_probs, full_quality, full_issue, [int(c) for c in big], models, sampled, note)

@@ -1,0 +1,332 @@
+"""Backdoor triggers: a value (or token n-gram) that is rare overall, almost always carries one label
+against that label's base rate, and on whose rows the *rest* of the features disagree with that label.
+
+The last condition is what separates a planted trigger from a naturally predictive value: a model
+trained without the candidate feature, on rows that do not carry it, predicts the label of the
+carrying rows. Natural values: it agrees (the other features say the same). A trigger stamped onto
+rows of other classes and relabelled: it disagrees, far above its error rate elsewhere.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .features import Features
+
+MAX_SUPPORT = 0.25        # a trigger is rare: on at most this share of rows
+MIN_PURITY = 0.8          # share of carrying rows with the trigger's label
+MIN_ROWS = 5
+MAX_VERIFY = 12           # candidates checked with a model (most significant first)
+VERIFY_TRAIN = 20_000
+CONTRADICTED = 0.3        # share of carrying rows the rest of the features must contradict
+
+
+@dataclass
+class Trigger:
+    feature: str
+    value: str
+    kind: str                 # "value" | "tail" | "ngram"
+    label: str
+    rows: np.ndarray          # global indices of carrying rows with the trigger's label
+    carrying: int
+    purity: float
+    base_rate: float
+    contradicted: float       # share of those rows the rest of the features assign to another label
+    baseline_error: float     # the same model's error on rows of that label without the trigger
+    p_value: float
+
+    def to_json(self, limit: int = 20) -> dict:
+        return {"feature": self.feature, "value": self.value, "kind": self.kind, "label": self.label,
+                "rows": int(len(self.rows)), "carrying_rows": int(self.carrying),
+                "purity": round(self.purity, 4), "base_rate": round(self.base_rate, 4),
+                "contradicted": round(self.contradicted, 4), "baseline_error": round(self.baseline_error, 4),
+                "p_value": float(f"{self.p_value:.3g}"), "example_rows": [int(r) for r in self.rows[:limit]]}
+
+
+@dataclass
+class _Candidate:
+    feature: int | None      # feature index (tabular) or None (text)
+    name: str
+    value: str
+    kind: str
+    mask: np.ndarray
+    label: int
+    purity: float
+    base: float
+    p_value: float
+    token: int | None = None
+
+
+def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
+    """Confirmed triggers and a summary of what was examined."""
+    from scipy.stats import binom
+
+    labels = features.labels
+    has = labels >= 0
+    n_labelled = int(has.sum())
+    k = len(features.classes)
+    if n_labelled < 20 or k < 2:
+        return [], {"candidates": 0, "verified": 0, "note": "too few labelled rows"}
+    base = np.bincount(labels[has], minlength=k) / n_labelled
+    candidates: list[_Candidate] = []
+    min_rows = max(MIN_ROWS, int(0.001 * n_labelled))
+    for index, mask, name, value, kind, near in _tabular_items(features, min_rows, n_labelled):
+        found = _judge(mask & has, labels, base, k, min_rows, index, name, value, kind, None)
+        if found and _smooth(found[0], near, labels, has):
+            continue
+        candidates.extend(found)
+    if features.text is not None:
+        candidates.extend(_ngram_candidates(features, labels, has, base, k, min_rows))
+    tests = max(1, len(candidates))
+    # Bonferroni over every candidate examined: a natural data set yields many candidates. Those left
+    # are ranked by a cheap screen (a linear model with the candidate's columns zeroed) so that the
+    # few retrained checks go to the candidates most likely to be contradicted by the other features.
+    strong = [c for c in candidates if c.p_value * tests < 0.05]
+    screen = _prescreen(features, strong, labels, has)
+    order = sorted(range(len(strong)), key=lambda i: (-round(screen[i], 2), strong[i].p_value))
+    strong = [strong[i] for i in order if screen[i] >= CONTRADICTED / 2]
+    confirmed: list[Trigger] = []
+    checked = 0
+    for candidate in strong[:MAX_VERIFY]:
+        checked += 1
+        verdict = _verify(features, candidate, labels, has)
+        if verdict is None:
+            continue
+        contradicted, baseline, rows = verdict
+        carried = int((candidate.mask & has).sum())
+        n_rows = len(rows)
+        p_dis = binom.sf(int(round(contradicted * n_rows)) - 1, n_rows, min(max(baseline, 0.01), 0.99))
+        evidence = candidate.p_value * tests * p_dis  # rare-and-pure, then contradicted: independent tests
+        if contradicted >= CONTRADICTED and contradicted >= 2 * baseline + 0.1 and p_dis < 1e-3 and evidence < 1e-6:
+            confirmed.append(Trigger(candidate.name, candidate.value, candidate.kind,
+                                     features.classes[candidate.label], rows, carried, candidate.purity,
+                                     float(base[candidate.label]), contradicted, baseline,
+                                     float(candidate.p_value * tests)))
+    confirmed = _dedupe(confirmed)
+    return confirmed, {"candidates": len(candidates), "significant": len(strong), "verified": checked}
+
+
+def _smooth(candidate: _Candidate, near: list[np.ndarray], labels, has) -> bool:
+    """True when a neighbouring value range (the next distinct value either side, or the band inside a
+    tail) leans to the same label just as strongly: a natural threshold (calls >= 6 -> churn), not a
+    stamped value, which stands alone among neighbours of mixed labels."""
+    for mask in near:
+        rows = mask & has
+        total = int(rows.sum())
+        if total >= 3 and np.mean(labels[rows] == candidate.label) >= MIN_PURITY:
+            return True
+    return False
+
+
+def _tabular_items(features: Features, min_rows: int, n: int):
+    """(feature index, mask, name, value text, kind, neighbour masks) for rare values and extreme tails."""
+    limit = int(MAX_SUPPORT * n)
+    for index, (name, kind, raw) in enumerate(zip(features.names, features.kinds, features.raw)):
+        if kind == "categorical":
+            codes = raw
+            counts = np.bincount(codes[codes >= 0], minlength=len(features.levels[index]))
+            for code in np.flatnonzero((counts >= min_rows) & (counts <= limit)):
+                yield index, codes == code, name, features.levels[index][code], "value", []
+            continue
+        finite = raw[~np.isnan(raw)]
+        if len(finite) == 0:
+            continue
+        values, counts = np.unique(finite, return_counts=True)
+        if len(values) <= 1:
+            continue
+        for position in np.flatnonzero((counts >= min_rows) & (counts <= limit)):
+            value = values[position]
+            near = [raw == values[p] for p in (position - 1, position + 1) if 0 <= p < len(values)]
+            yield index, raw == value, name, _number(value), "value", near
+        if len(values) >= 20:  # extreme tails of a continuous feature, as one candidate each
+            median = np.median(finite)
+            mad = np.median(np.abs(finite - median)) * 1.4826
+            if mad > 0:
+                high, inner_high = median + 6 * mad, median + 3 * mad
+                low, inner_low = median - 6 * mad, median - 3 * mad
+                yield index, raw > high, name, f"> {_number(high)}", "tail", [(raw > inner_high) & (raw <= high)]
+                yield index, raw < low, name, f"< {_number(low)}", "tail", [(raw < inner_low) & (raw >= low)]
+
+
+def _number(value: float) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
+
+
+def _judge(mask, labels, base, k, min_rows, index, name, value, kind, token) -> list[_Candidate]:
+    from scipy.stats import binom
+
+    support = int(mask.sum())
+    if support < min_rows:
+        return []
+    counts = np.bincount(labels[mask], minlength=k)
+    label = int(np.argmax(counts))
+    purity = counts[label] / support
+    if purity < max(MIN_PURITY, base[label] + 0.5 * (1 - base[label])):
+        return []
+    p_value = float(binom.sf(counts[label] - 1, support, base[label]))
+    return [_Candidate(index, name, value, kind, mask, label, float(purity), float(base[label]), p_value, token)]
+
+
+def _ngram_candidates(features: Features, labels, has, base, k, min_rows) -> list[_Candidate]:
+    """Token 1-3-grams (as written, lower-cased) present in few documents and nearly always one label."""
+    import scipy.sparse as sp
+    from scipy.stats import binom
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    n = features.n
+    vectorizer = CountVectorizer(binary=True, ngram_range=(1, 3), min_df=min_rows, max_df=MAX_SUPPORT,
+                                 token_pattern=r"(?u)\b\w+\b|[^\w\s]{2,}", dtype=np.int32, max_features=500_000)
+    try:
+        counts = vectorizer.fit_transform(features.text).tocsc()
+    except ValueError:
+        return []
+    onehot = sp.csr_matrix((np.ones(int(has.sum())), (np.flatnonzero(has), labels[has])), shape=(n, k))
+    by_label = np.asarray((counts.T @ onehot).todense())
+    support = by_label.sum(axis=1)
+    keep = support >= min_rows
+    best = by_label.argmax(axis=1)
+    purity = by_label[np.arange(len(best)), best] / np.maximum(support, 1)
+    keep &= purity >= np.maximum(MIN_PURITY, base[best] + 0.5 * (1 - base[best]))
+    vocabulary = np.array(vectorizer.get_feature_names_out())
+    out = []
+    for column in np.flatnonzero(keep):
+        hits = int(by_label[column, best[column]])
+        p_value = float(binom.sf(hits - 1, int(support[column]), base[best[column]]))
+        mask = np.zeros(n, dtype=bool)
+        mask[counts.indices[counts.indptr[column]:counts.indptr[column + 1]]] = True
+        out.append(_Candidate(None, features.text_name, str(vocabulary[column]), "ngram", mask, int(best[column]),
+                              float(purity[column]), float(base[best[column]]), p_value))
+    # an n-gram and the n-grams inside it mark the same rows: keep the most significant per row set
+    out.sort(key=lambda c: (c.p_value, -len(c.value)))
+    seen, unique = set(), []
+    for candidate in out:
+        key = hash(np.flatnonzero(candidate.mask).tobytes())
+        if key not in seen:
+            seen.add(key)
+            unique.append(candidate)
+    return unique
+
+
+def _prescreen(features: Features, candidates: list[_Candidate], labels, has) -> list[float]:
+    """Share of each candidate's rows that one linear model, fitted on everything, assigns to another
+    label once the candidate's own columns are zeroed. Approximate (no retraining), only for ordering."""
+    import re
+    import warnings as _warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    if not candidates:
+        return []
+    rows = np.flatnonzero(has)
+    rng = np.random.default_rng(1)
+    fit_rows = rows if len(rows) <= 50_000 else np.sort(rng.choice(rows, 50_000, replace=False))
+    text = any(c.kind == "ngram" for c in candidates)
+    x = features.tfidf.tocsr() if text else np.clip(features.scaled, -10, 10)
+    if x.shape[1] == 0:
+        return [1.0] * len(candidates)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        model = LogisticRegression(C=4.0 if text else 1.0, max_iter=300).fit(x[fit_rows], labels[fit_rows])
+    coef = model.coef_
+    classes = model.classes_
+    if coef.shape[0] == 1:  # binary: logits (0, z)
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, model.intercept_[0]])
+    else:
+        intercept = model.intercept_
+    vocabulary = features.vocabulary or {}
+    out = []
+    for candidate in candidates:
+        carrying = np.flatnonzero(candidate.mask & has & (labels == candidate.label))
+        if candidate.kind == "ngram":
+            words = set(re.findall(r"\w+", candidate.value.lower()))
+            columns = [j for term, j in vocabulary.items() if words & set(term.split())]
+        else:
+            columns = features.columns_of[candidate.feature]
+        block = x[carrying]
+        logits = block @ coef.T + intercept
+        if columns:
+            part = block[:, columns]
+            logits = logits - np.asarray(part @ coef[:, columns].T)
+        predicted = classes[np.argmax(np.asarray(logits), axis=1)]
+        out.append(float(np.mean(predicted != candidate.label)) if len(carrying) else 0.0)
+    return out
+
+
+def _verify(features: Features, candidate: _Candidate, labels, has):
+    """(share of carrying rows contradicted, baseline error on the label elsewhere, carrying rows) or None."""
+    rows = np.flatnonzero(candidate.mask & has & (labels == candidate.label))
+    fitted = _fit_without(features, candidate, labels, has, ~candidate.mask)
+    if fitted is None or len(rows) < MIN_ROWS:
+        return None
+    predict, held = fitted
+    contradicted = float(np.mean(predict(rows) != candidate.label))
+    held_same = held[labels[held] == candidate.label]
+    baseline = float(np.mean(predict(held_same) != candidate.label)) if len(held_same) >= 5 else 0.5
+    return contradicted, baseline, rows
+
+
+def _fit_without(features: Features, candidate: _Candidate, labels, has, allowed):
+    """(predict, held-out rows) of a model trained without the candidate's feature, or None."""
+    others = np.flatnonzero(allowed & ~candidate.mask & has)
+    if len(others) < 20:
+        return None
+    rng = np.random.default_rng(0)
+    if len(others) > VERIFY_TRAIN:
+        others = np.sort(rng.choice(others, VERIFY_TRAIN, replace=False))
+    shuffled = rng.permutation(others)
+    cut = max(1, int(0.8 * len(shuffled)))
+    train, held = shuffled[:cut], shuffled[cut:]
+    if len(np.unique(labels[train])) < 2:
+        return None
+    predict = _model_without(features, candidate, train, labels[train])
+    return None if predict is None else (predict, held)
+
+
+def _model_without(features: Features, candidate: _Candidate, train, y):
+    """A quick classifier that never sees the candidate (its feature's columns or its n-gram's tokens)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if candidate.kind == "ngram":
+            import re
+
+            from sklearn.feature_extraction.text import TfidfVectorizer
+            from sklearn.linear_model import LogisticRegression
+
+            words = set(re.findall(r"\w+|[^\w\s]{2,}", candidate.value.lower()))
+            vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, token_pattern=r"(?u)\b\w+\b|[^\w\s]{2,}",
+                                         stop_words=list(words) or None, dtype=np.float32)
+            docs = features.text
+            try:
+                x_train = vectorizer.fit_transform([docs[i] for i in train])
+            except ValueError:
+                return None
+            model = LogisticRegression(C=4.0, max_iter=500).fit(x_train, y)
+            return lambda index: model.predict(vectorizer.transform([docs[i] for i in index]))
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        drop = set(features.columns_of[candidate.feature])
+        keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
+        if not keep:
+            return None
+        m = features.matrix[:, keep]
+        model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, random_state=0).fit(m[train], y)
+        return lambda index: model.predict(m[index])
+
+
+def _dedupe(triggers: list[Trigger]) -> list[Trigger]:
+    """A tail candidate that mostly holds an exact-value trigger of the same feature adds natural rows
+    to it: keep the exact value. (Two features of one trigger, two stamped pixels, are both kept.)"""
+    values = [t for t in triggers if t.kind == "value"]
+    kept = []
+    for trigger in triggers:
+        if trigger.kind == "tail" and any(
+                v.feature == trigger.feature and len(np.intersect1d(v.rows, trigger.rows)) >= 0.5 * len(trigger.rows)
+                for v in values):
+            continue
+        kept.append(trigger)
+    return sorted(kept, key=lambda t: (-len(t.rows), t.feature, t.value))

@@ -1,0 +1,101 @@
+# METADATA
+# title: Poisoning and drift
+# description: >-
+#   Judges the poisoning facts (label issues, duplicate conflicts, backdoor triggers, outliers:
+#   the share of suspicious rows) against org.poisoning thresholds, and the drift facts against
+#   the dataset's reference version.
+package gate.rules.dataset.poisoning
+
+import data.gate.lib
+
+facts := input.facts.poisoning
+
+drift := input.facts.drift
+
+thresholds := object.union({"medium_rate": 0.05, "high_rate": 0.10}, _configured)
+
+_configured := c if {
+	c := data.org.poisoning
+	is_object(c)
+} else := {}
+
+percent(rate) := round(rate * 100)
+
+# METADATA
+# title: High poisoning risk
+# description: >-
+#   More rows than org.poisoning.high_rate are suspicious (label issues, duplicate conflicts,
+#   triggers, outliers); review the top rows in the facts before training on this data.
+# custom:
+#   id: poisoning.high_risk
+#   severity: high
+deny contains lib.violation("poisoning.high_risk", "high", msg, "schema.label") if {
+	facts.status == "ok"
+	facts.suspicious_rate > thresholds.high_rate
+	msg := sprintf("%d of %d rows (%d%%) look poisoned or mislabelled; the limit is %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), percent(thresholds.high_rate)])
+}
+
+# METADATA
+# title: Backdoor trigger
+# description: >-
+#   A value or token rare in the data that almost always carries one label while the rest of the
+#   row's features say otherwise: the signature of a planted backdoor.
+# custom:
+#   id: poisoning.backdoor_trigger
+#   severity: critical
+deny contains lib.violation("poisoning.backdoor_trigger", "critical", msg, "schema.label") if {
+	facts.status == "ok"
+	some t in facts.triggers
+	msg := sprintf("backdoor trigger: %s -> label '%s' on %d rows, whose other features contradict that label", [t.condition, t.label, t.rows])
+}
+
+# METADATA
+# title: Medium poisoning risk
+# description: More rows than org.poisoning.medium_rate (but not high_rate) are suspicious.
+# custom:
+#   id: poisoning.medium_risk
+#   severity: medium
+warn contains lib.violation("poisoning.medium_risk", "medium", msg, "schema.label") if {
+	facts.status == "ok"
+	facts.suspicious_rate > thresholds.medium_rate
+	facts.suspicious_rate <= thresholds.high_rate
+	msg := sprintf("%d of %d rows (%d%%) look poisoned or mislabelled; review above %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), percent(thresholds.medium_rate)])
+}
+
+# METADATA
+# title: Not analysed for poisoning
+# description: >-
+#   The descriptor names a label, but the data has no column the detectors can use (identifiers and
+#   free text only): nothing vouches that it is not poisoned.
+# custom:
+#   id: poisoning.not_analysable
+#   severity: low
+warn contains lib.violation("poisoning.not_analysable", "low", msg, "schema.label") if {
+	facts.status == "not_analysable"
+	msg := sprintf("not analysed for poisoning: %s", [facts.reason])
+}
+
+# METADATA
+# title: Significant drift
+# description: >-
+#   The data differs from its reference version beyond chance (Holm-corrected KS / chi-square per
+#   feature, the label distribution, or MMD over all features).
+# custom:
+#   id: drift.significant
+#   severity: medium
+warn contains lib.violation("drift.significant", "medium", msg, "reference") if {
+	drift.status == "ok"
+	drift.significant
+	parts := array.concat(array.concat(_drifted_features, _drifted_label), _drifted_joint)
+	msg := sprintf("drift against %s: %s", [concat(", ", drift.reference), concat("; ", parts)])
+}
+
+_drifted_features := [sprintf("features %s", [concat(", ", drift.drifted_features)])] if {
+	count(drift.drifted_features) > 0
+} else := []
+
+_drifted_label := ["the label distribution"] if drift.label.significant
+else := []
+
+_drifted_joint := ["the joint distribution (MMD)"] if drift.multivariate.significant
+else := []

@@ -1,0 +1,78 @@
+package gate.rules.dataset.poisoning
+
+poisoning_input(rate, triggers) := {
+	"dataset": {"id": "d", "path": "d/dataset.yaml"},
+	"facts": {"poisoning": {
+		"status": "ok", "rows": 1000, "suspicious_rows": round(rate * 1000), "suspicious_rate": rate,
+		"triggers": triggers,
+	}},
+	"context": {"now": "2026-06-01T00:00:00Z"},
+}
+
+drift_input(significant, features) := {
+	"dataset": {"id": "d", "path": "d/dataset.yaml"},
+	"facts": {"drift": {
+		"status": "ok", "significant": significant, "drifted_features": features, "reference": ["old/a.csv"],
+		"label": {"significant": false}, "multivariate": {"significant": significant},
+	}},
+	"context": {"now": "2026-06-01T00:00:00Z"},
+}
+
+ids(set) := {v.id | some v in set}
+
+a_trigger := {"condition": "f0 = 16", "label": "0", "rows": 54}
+
+test_low_rate_passes if {
+	count(deny) == 0 with input as poisoning_input(0.01, [])
+	count(warn) == 0 with input as poisoning_input(0.01, [])
+}
+
+test_medium_rate_warns if {
+	ids(warn) == {"poisoning.medium_risk"} with input as poisoning_input(0.07, [])
+	count(deny) == 0 with input as poisoning_input(0.07, [])
+}
+
+test_rate_at_medium_limit_passes if {
+	count(warn) == 0 with input as poisoning_input(0.05, [])
+}
+
+test_high_rate_denies_with_numbers if {
+	some v in deny with input as poisoning_input(0.12, [])
+	v.id == "poisoning.high_risk"
+	v.message == "120 of 1000 rows (12%) look poisoned or mislabelled; the limit is 10%"
+	count(warn) == 0 with input as poisoning_input(0.12, [])
+}
+
+test_thresholds_come_from_data if {
+	ids(deny) == {"poisoning.high_risk"} with input as poisoning_input(0.03, []) with data.org.poisoning as {"medium_rate": 0.01, "high_rate": 0.02}
+}
+
+test_trigger_denies_even_at_low_rate if {
+	some v in deny with input as poisoning_input(0.03, [a_trigger])
+	v.id == "poisoning.backdoor_trigger"
+	v.severity == "critical"
+	v.message == "backdoor trigger: f0 = 16 -> label '0' on 54 rows, whose other features contradict that label"
+}
+
+test_skipped_facts_decide_nothing if {
+	inp := {"dataset": {"id": "d"}, "facts": {"poisoning": {"status": "skipped"}, "drift": {"status": "skipped"}}}
+	count(deny) == 0 with input as inp
+	count(warn) == 0 with input as inp
+}
+
+test_drift_warns_naming_features if {
+	some v in warn with input as drift_input(true, ["f4"])
+	v.id == "drift.significant"
+	v.message == "drift against old/a.csv: features f4; the joint distribution (MMD)"
+}
+
+test_no_drift_no_warning if {
+	count(warn) == 0 with input as drift_input(false, [])
+}
+
+test_not_analysable_warns if {
+	inp := {"dataset": {"id": "d"}, "facts": {"poisoning": {"status": "not_analysable", "reason": "no usable feature columns"}}}
+	some v in warn with input as inp
+	v.id == "poisoning.not_analysable"
+	v.message == "not analysed for poisoning: no usable feature columns"
+}

@@ -1,0 +1,302 @@
+"""Poisoning and drift facts: quality floors on scikit-learn's bundled data (a little below the
+benchmark's goals, so regressions fail), the CLI, `gate check` on the examples, and bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLE_REPO, ROOT, run_gate, run_json, write
+
+_spec = importlib.util.spec_from_file_location("bench_poisoning", ROOT / "benchmarks" / "poisoning.py")
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+def _sk(name):
+    from sklearn import datasets
+
+    loaders = {"breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits, "wine": datasets.load_wine}
+    X, y = loaders[name](return_X_y=True)
+    return X.astype(float), y
+
+
+def _mc(n=6000, seed=7):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=n, n_features=20, n_informative=8, n_redundant=4, n_classes=3,
+                               n_clusters_per_class=2, flip_y=0.0, random_state=seed)
+    return X, y
+
+
+# ---------------------------------------------------------------- quality floors
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,rate", [("breast_cancer", 0.05), ("breast_cancer", 0.10), ("wine", 0.10),
+                                       ("make_classification", 0.05)])
+def test_label_flips_rank_at_least_as_well_as_cleanlab(name, rate):
+    X, y = _mc() if name == "make_classification" else _sk(name)
+    yy, truth = bench.flip_labels(y, rate, seed=3)
+    result = bench.gate_scores(bench.frame(X, yy))
+    cl_score, _ = bench.cleanlab_scores(X, yy)
+    ours, theirs = bench.auroc(truth, result.score), bench.auroc(truth, cl_score)
+    assert ours >= theirs - 0.002, (ours, theirs)
+    assert ours >= 0.97
+    assert bench.precision_at_k(truth, result.score) >= 0.75
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["digits", "breast_cancer", "make_classification"])
+def test_backdoor_is_found_and_named(name):
+    X, y = _mc() if name == "make_classification" else _sk(name)
+    Xb, yb, truth, stamped = bench.backdoor(name, X, y, 0.03, seed=3)
+    result = bench.gate_scores(bench.frame(Xb, yb))
+    facts = result.facts
+    assert bench.precision_at_k(truth, result.score) >= 0.85
+    named = {t["feature"] for t in facts["triggers"]}
+    assert set(stamped) <= named, facts["triggers"]
+    assert all(t["label"] == "0" for t in facts["triggers"])
+    assert facts["risk"] == "high"
+    # cleanlab alone misses it: the model learns the trigger (why gate looks for triggers at all)
+    cl_score, _ = bench.cleanlab_scores(Xb, yb)
+    assert bench.precision_at_k(truth, cl_score) < 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["breast_cancer", "digits", "wine", "make_classification"])
+def test_clean_controls_are_quiet(name):
+    X, y = _mc() if name == "make_classification" else _sk(name)
+    result = bench.gate_scores(bench.frame(X, y))
+    facts = result.facts
+    assert result.flagged.mean() <= 0.015
+    assert facts["risk"] == "low"
+    assert facts["triggers"] == []
+
+
+def test_drift_false_alarms_and_a_small_shift():
+    figures = bench.drift_figures(draws=10, seed=5)
+    assert figures["false_alarm_rate"] <= 0.1
+    assert figures["shift_0.2sd_detected"] == 1.0
+
+
+def test_drift_reports_p_values_effect_sizes_and_the_label():
+    import pandas as pd
+
+    from gate.facts.drift import drift
+
+    rng = np.random.default_rng(1)  # a seed where x's two samples are alike by chance too (p = 0.97)
+    ref = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b"], 3000), "y": rng.integers(0, 2, 3000)})
+    cur = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b"], 3000, p=[0.7, 0.3]),
+                        "y": (rng.random(3000) < 0.7).astype(int)})
+    result = drift(cur, ref, "y")
+    by_name = {t["feature"]: t for t in result["features"]}
+    assert by_name["c"]["test"] == "chi2" and by_name["c"]["significant"]
+    assert by_name["c"]["effect_size"]["cramers_v"] > 0.1
+    assert by_name["x"]["test"] == "ks" and not by_name["x"]["significant"]
+    assert 0 <= by_name["x"]["p_value"] <= by_name["x"]["p_adjusted"] <= 1
+    assert result["label"]["significant"] and result["label"]["effect_size"]["total_variation"] > 0.1
+    assert result["multivariate"]["test"] == "mmd" and "p_value" in result["multivariate"]
+    assert result["significant"] and result["correction"] == "holm"
+
+
+# ---------------------------------------------------------------- methods on small, exact cases
+
+def test_duplicate_conflicts_flag_the_minority_label(tmp_path):
+    rows = ["a,b,label"] + [f"{i % 40},{(i * 7) % 13},{int(i % 40 >= 20)}" for i in range(400)]
+    rows += ["3,5,1", "3,5,0", "3,5,0"]  # row 400 contradicts its two twins... and the 0s agree
+    path = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
+    code, body = run_json("scan", "poisoning", str(path), "--label", "label", "--all-scores", "--repo", str(tmp_path))
+    assert code in (0, 1)
+    scores = body["rows"]
+    assert len(scores) == 403 and [r["row"] for r in scores] == list(range(403))
+    assert scores[400]["methods"]["duplicate_conflict"] == pytest.approx(0.9)
+    assert scores[401]["methods"]["duplicate_conflict"] == 0.0
+    assert body["poisoning"]["methods"]["duplicate_conflicts"]["groups_with_conflicts"] >= 1
+
+
+def test_text_trigger_in_jsonl_is_named(tmp_path):
+    code, body = run_json("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "product-reviews-2026"))
+    assert code == 1
+    triggers = body["poisoning"]["triggers"]
+    assert len(triggers) == 1 and "zq" in triggers[0]["value"] and triggers[0]["label"] == "positive"
+    assert triggers[0]["rows"] == 30 and triggers[0]["kind"] == "ngram"
+
+
+def test_text_without_a_trigger_is_quiet(tmp_path):
+    lines = (EXAMPLE_REPO / "datasets" / "product-reviews-2026" / "data" / "reviews.jsonl").read_text().splitlines()
+    clean = [json.loads(line) for line in lines if "zq-verified" not in line]
+    path = write(tmp_path / "reviews.jsonl", "".join(json.dumps(r) + "\n" for r in clean))
+    code, body = run_json("scan", "poisoning", str(path), "--label", "sentiment", "--text", "text",
+                          "--repo", str(tmp_path))
+    assert body["poisoning"]["triggers"] == []
+    assert body["poisoning"]["risk"] == "low", body["poisoning"]["top"][:3]
+    assert code == 0
+
+
+def test_all_scores_cover_every_row_in_file_order(tmp_path):
+    X, y = _sk("wine")
+    frame = bench.frame(X, y)
+    path = tmp_path / "wine.csv"
+    frame.to_csv(path, index=False)
+    code, body = run_json("scan", "poisoning", str(path), "--label", "label", "--all-scores", "--repo", str(tmp_path))
+    assert code == 0
+    rows = body["rows"]
+    assert [r["row"] for r in rows] == list(range(len(frame)))
+    assert all(0.0 <= r["score"] <= 1.0 and set(r["methods"]) == {"label_issue", "trigger", "duplicate_conflict",
+                                                                  "outlier", "spectral"} for r in rows)
+    assert sum(r["flagged"] for r in rows) == body["poisoning"]["flagged_rows"]
+    plain = run_json("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))[1]
+    assert "rows" not in plain
+
+
+def test_text_report_names_the_trigger():
+    proc = run_gate("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "loan-applications-2026"))
+    assert proc.returncode == 1, proc.stderr
+    assert "TRIGGER  branch = 977 -> label '1' on 24 rows" in proc.stdout
+    assert "risk high" in proc.stdout
+
+
+def test_reference_drift_through_the_cli():
+    code, body = run_json("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "churn-2026q2"))
+    assert code == 1
+    assert body["drift"]["significant"]
+    assert body["drift"]["drifted_features"] == ["monthly_spend"]
+    assert body["drift"]["reference"] == ["datasets/churn-2026q1/data/customers.csv"]
+
+
+def test_thresholds_come_from_policy_data(tmp_path):
+    data = write(tmp_path / "strict.yaml", "org:\n  poisoning:\n    medium_rate: 0.001\n    high_rate: 0.002\n")
+    code, body = run_json("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "census-2019"), "--data", str(data))
+    assert body["poisoning"]["thresholds"] == {"medium": 0.001, "high": 0.002}
+    assert body["poisoning"]["risk"] == ("high" if body["poisoning"]["suspicious_rate"] > 0.002 else "low")
+
+
+# ---------------------------------------------------------------- gate check
+
+def test_check_skips_without_a_label(data_repo):
+    directory = data_repo("nolabel")
+    code, body = run_json("check", str(directory), "--repo", str(data_repo.root))
+    facts = body["datasets"][0]["facts"]
+    assert facts["poisoning"] == {"status": "skipped", "reason": "no schema.label in the descriptor"}
+    assert facts["drift"]["status"] == "skipped"
+
+
+def _labelled(data_repo, name: str, extra: str = "") -> Path:
+    directory = data_repo(name, lock=False)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n" + extra)
+    write(directory / "data" / "part-0.csv",
+          "a,b,label\n" + "".join(f"{i % 17},{(i * 7) % 11},{int(i % 17 > 8)}\n" for i in range(150)))
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    return directory
+
+
+def test_check_caches_poisoning_facts_by_content(data_repo):
+    directory = _labelled(data_repo, "cached")
+    first = run_json("check", str(directory), "--repo", str(data_repo.root))[1]
+    second = run_json("check", str(directory), "--repo", str(data_repo.root))[1]
+    assert first["datasets"][0]["facts"]["poisoning"] == second["datasets"][0]["facts"]["poisoning"]
+    assert first["datasets"][0]["facts"]["poisoning"]["status"] == "ok"
+
+
+def test_identifier_only_data_is_not_analysable_and_warned(data_repo):
+    directory = data_repo("ids", rows=120)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n")
+    code, body = run_json("check", str(directory), "--repo", str(data_repo.root))
+    entry = body["datasets"][0]
+    assert entry["facts"]["poisoning"]["status"] == "not_analysable"
+    assert {v["id"] for v in entry["violations"]} == {"poisoning.not_analysable"}
+    assert code == 0 and entry["verdict"] == "warn"
+
+
+# ---------------------------------------------------------------- bad input
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("ragged.csv", "a,b,label\n1,2,0\n1,2,3,SECRET-VALUE-123\n", "different number of fields"),
+    ("empty.csv", "", "no header"),
+    ("binary.csv", "a,b\x00\x01\x02", "not a table"),
+    ("notes.txt", "just some text\n", "not a table"),
+    ("broken.jsonl", '{"a": 1, "label": 0}\n{"a": 2, "label": \n', "broken.jsonl:2"),
+    ("list.jsonl", '{"a": 1, "label": 0}\n[1, 2]\n', "not a JSON object"),
+])
+def test_unreadable_tables_are_exit_2_naming_the_file(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content.encode("latin-1"))
+    proc = run_gate("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert fragment in proc.stderr and name in proc.stderr
+    assert "SECRET-VALUE-123" not in proc.stderr + proc.stdout
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_label_column_names_it(tmp_path):
+    path = write(tmp_path / "d.csv", "a,b\n1,2\n3,4\n")
+    proc = run_gate("scan", "poisoning", str(path), "--label", "target", "--repo", str(tmp_path))
+    assert proc.returncode == 2
+    assert "label column 'target' not found" in proc.stderr and "d.csv" in proc.stderr
+
+
+def test_no_label_at_all_is_an_error(tmp_path):
+    path = write(tmp_path / "d.csv", "a,b\n1,2\n3,4\n")
+    proc = run_gate("scan", "poisoning", str(path), "--repo", str(tmp_path))
+    assert proc.returncode == 2 and "--label" in proc.stderr
+
+
+def test_one_class_or_tiny_data_runs_and_says_why(tmp_path):
+    path = write(tmp_path / "d.csv", "a,b,label\n" + "".join(f"{i},{i * 3 % 7},1\n" for i in range(30)))
+    code, body = run_json("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))
+    assert code == 0
+    assert body["poisoning"]["methods"]["label_issues"]["ran"] is False
+    assert "two classes" in body["poisoning"]["methods"]["label_issues"]["reason"]
+
+
+def test_huge_field_and_hostile_values_do_not_crash(tmp_path):
+    big = "x" * 2_000_000
+    rows = ["a,note,label"] + [f"{i},{'=cmd|calc' if i % 3 else big if i == 4 else 'ok'},{i % 2}" for i in range(60)]
+    path = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
+    proc = run_gate("scan", "poisoning", str(path), "--label", "label", "--format", "json", "--repo", str(tmp_path))
+    assert proc.returncode in (0, 1), proc.stderr
+    assert big not in proc.stdout
+
+
+def test_symlink_out_of_the_repo_is_refused(tmp_path):
+    outside = write(tmp_path / "outside" / "d.csv", "a,label\n1,0\n2,1\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / ".gate.yaml").write_text("{}\n")
+    os.symlink(outside, repo / "d.csv")
+    proc = run_gate("scan", "poisoning", str(repo / "d.csv"), "--label", "label", "--repo", str(repo))
+    assert proc.returncode == 2 and "outside the repository" in proc.stderr
+
+
+@pytest.mark.parametrize("reference", ["../../../../etc", "/etc", "../missing-dataset"])
+def test_reference_outside_or_missing_fails_closed(data_repo, reference):
+    directory = _labelled(data_repo, "withref", f"reference: {reference}\n")
+    proc = run_gate("check", str(directory), "--repo", str(data_repo.root))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "reference" in (proc.stdout + proc.stderr)
+
+
+def test_a_trigger_value_that_is_pii_is_redacted(tmp_path):
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.normal(size=600), rng.normal(size=600)
+    label = (x1 + x2 > 0).astype(int)
+    referrer = rng.choice(["web", "store", "partner", "phone"], 600).astype(object)
+    poisoned = rng.choice(np.flatnonzero(label == 0), 30, replace=False)
+    referrer[poisoned] = "mallory.evil@example.org"
+    label[poisoned] = 1
+    rows = ["x1,x2,referrer,label"] + [f"{a:.4f},{b:.4f},{r},{y}" for a, b, r, y in zip(x1, x2, referrer, label)]
+    path = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
+    proc = run_gate("scan", "poisoning", str(path), "--label", "label", "--format", "json", "--repo", str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert "mallory.evil" not in proc.stdout + proc.stderr
+    [trigger] = json.loads(proc.stdout)["poisoning"]["triggers"]
+    assert trigger["feature"] == "referrer" and trigger["value"].startswith("[EMAIL: ")
+    text = run_gate("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))
+    assert "mallory.evil" not in text.stdout and "TRIGGER  referrer" in text.stdout
