@@ -29,7 +29,8 @@ def test_sarif_of_every_example_validates(directory):
     rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     for result in run["results"]:
         assert rule_ids[result["ruleIndex"]] == result["ruleId"]
-    assert (code == 0) == (not run["results"])
+    # exit 0 for pass and warn: a warning is a result at level "warning", never "error"
+    assert (code == 0) == (not [r for r in run["results"] if r["level"] == "error"])
 
 
 def test_sarif_rules_carry_metadata_and_severity():
@@ -79,6 +80,8 @@ def test_junit_parses_back():
         "sensor-escape": {"integrity.path_outside_repo"},
         "support-tickets-2026": {"integrity.file_mismatch"},
         "web-crawl": {"source.trust_below_minimum"},
+        "loan-applications-2026": {"poisoning.backdoor_trigger"},
+        "product-reviews-2026": {"poisoning.backdoor_trigger"},
     }
     assert all(suite.tests >= 20 for suite in suites), "every evaluated rule is a testcase"
 

@@ -208,6 +208,8 @@ def _shown_value(trigger) -> str:
         return f"contains '{trigger.value}'"
     if trigger.kind == "tail":
         return trigger.value
+    if trigger.kind == "pair":
+        return "= " + trigger.value
     return f"= {trigger.value}"
 
 

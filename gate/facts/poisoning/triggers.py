@@ -58,6 +58,7 @@ class _Candidate:
     base: float
     p_value: float
     token: int | None = None
+    companions: list = None  # other candidates on (mostly) the same rows: a trigger of several parts
 
 
 def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
@@ -78,13 +79,15 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
         if found and _smooth(found[0], near, labels, has):
             continue
         candidates.extend(found)
+    candidates.extend(_pair_candidates(features, labels, has, base, k, min_rows))
     if features.text is not None:
         candidates.extend(_ngram_candidates(features, labels, has, base, k, min_rows))
     tests = max(1, len(candidates))
     # Bonferroni over every candidate examined: a natural data set yields many candidates. Those left
     # are ranked by a cheap screen (a linear model with the candidate's columns zeroed) so that the
     # few retrained checks go to the candidates most likely to be contradicted by the other features.
-    strong = [c for c in candidates if c.p_value * tests < 0.05]
+    strong = sorted((c for c in candidates if c.p_value * tests < 0.05), key=lambda c: c.p_value)[:200]
+    _companions(strong, sorted(candidates, key=lambda c: c.p_value)[:500])
     screen = _prescreen(features, strong, labels, has)
     order = sorted(range(len(strong)), key=lambda i: (-round(screen[i], 2), strong[i].p_value))
     strong = [strong[i] for i in order if screen[i] >= CONTRADICTED / 2]
@@ -211,6 +214,34 @@ def _ngram_candidates(features: Features, labels, has, base, k, min_rows) -> lis
     return unique
 
 
+def _companions(strong: list[_Candidate], pool: list[_Candidate], sample_cap: int = 20_000) -> None:
+    """Give each strong candidate the candidates that mark mostly the same rows (two stamped pixels,
+    two tokens): a model left without one part would still see the other, so they are left out together."""
+    if not strong:
+        return
+    n = len(strong[0].mask)
+    rows = np.arange(n) if n <= sample_cap else np.sort(np.random.default_rng(3).choice(n, sample_cap, replace=False))
+    a = np.stack([c.mask[rows] for c in strong], axis=1).astype(np.float32)
+    b = np.stack([c.mask[rows] for c in pool], axis=1).astype(np.float32)
+    inter = a.T @ b
+    size_a, size_b = a.sum(axis=0), b.sum(axis=0)
+    for i, candidate in enumerate(strong):
+        near = np.flatnonzero((inter[i] > 0) & (inter[i] >= 0.5 * np.maximum(size_a[i], size_b)))
+        candidate.companions = [pool[j] for j in near if pool[j] is not candidate]
+
+
+def _hidden_columns(features: Features, candidate: _Candidate) -> list[int]:
+    parts = [candidate] + [c for c in (candidate.companions or []) if c.kind != "ngram"]
+    return sorted({col for part in parts if part.kind != "ngram" for col in _columns(features, part.feature)})
+
+
+def _hidden_words(candidate: _Candidate) -> set[str]:
+    import re
+
+    parts = [candidate] + [c for c in (candidate.companions or []) if c.kind == "ngram"]
+    return {w for part in parts if part.kind == "ngram" for w in re.findall(r"\w+|[^\w\s]{2,}", part.value.lower())}
+
+
 def _prescreen(features: Features, candidates: list[_Candidate], labels, has) -> list[float]:
     """Share of each candidate's rows that one linear model, fitted on everything, assigns to another
     label once the candidate's own columns are zeroed. Approximate (no retraining), only for ordering."""
@@ -243,10 +274,10 @@ def _prescreen(features: Features, candidates: list[_Candidate], labels, has) ->
     for candidate in candidates:
         carrying = np.flatnonzero(candidate.mask & has & (labels == candidate.label))
         if candidate.kind == "ngram":
-            words = set(re.findall(r"\w+", candidate.value.lower()))
+            words = _hidden_words(candidate)
             columns = [j for term, j in vocabulary.items() if words & set(term.split())]
         else:
-            columns = features.columns_of[candidate.feature]
+            columns = _hidden_columns(features, candidate)
         block = x[carrying]
         logits = block @ coef.T + intercept
         if columns:
@@ -260,7 +291,10 @@ def _prescreen(features: Features, candidates: list[_Candidate], labels, has) ->
 def _verify(features: Features, candidate: _Candidate, labels, has):
     """(share of carrying rows contradicted, baseline error on the label elsewhere, carrying rows) or None."""
     rows = np.flatnonzero(candidate.mask & has & (labels == candidate.label))
-    fitted = _fit_without(features, candidate, labels, has, ~candidate.mask)
+    carrying = candidate.mask.copy()
+    for companion in candidate.companions or []:
+        carrying |= companion.mask
+    fitted = _fit_without(features, candidate, labels, has, ~carrying)
     if fitted is None or len(rows) < MIN_ROWS:
         return None
     predict, held = fitted
@@ -297,7 +331,7 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
             from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.linear_model import LogisticRegression
 
-            words = set(re.findall(r"\w+|[^\w\s]{2,}", candidate.value.lower()))
+            words = _hidden_words(candidate)
             vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, token_pattern=r"(?u)\b\w+\b|[^\w\s]{2,}",
                                          stop_words=list(words) or None, dtype=np.float32)
             docs = features.text
@@ -309,13 +343,87 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
             return lambda index: model.predict(vectorizer.transform([docs[i] for i in index]))
         from sklearn.ensemble import HistGradientBoostingClassifier
 
-        drop = set(features.columns_of[candidate.feature])
+        drop = set(_hidden_columns(features, candidate))
         keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
         if not keep:
             return None
         m = features.matrix[:, keep]
         model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, random_state=0).fit(m[train], y)
         return lambda index: model.predict(m[index])
+
+
+def _columns(features: Features, feature) -> list[int]:
+    """Model-matrix columns of one feature index or of a pair of them."""
+    indices = feature if isinstance(feature, tuple) else (feature,)
+    return [c for index in indices for c in features.columns_of[index]]
+
+
+PAIR_ITEMS = 300
+PAIR_SAMPLE = 50_000
+PAIR_MAX_LEVELS = 32
+
+
+def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list[_Candidate]:
+    """Value combinations of two low-cardinality features that are rare together, nearly always one
+    label, and purer than either value alone (else the single value is the candidate)."""
+    n = features.n
+    items = []  # (feature index, value text, mask)
+    for index, (kind, raw) in enumerate(zip(features.kinds, features.raw)):
+        if kind == "categorical":
+            codes = raw
+            levels = features.levels[index]
+            if len(levels) > PAIR_MAX_LEVELS:
+                continue
+            for code in range(len(levels)):
+                mask = codes == code
+                if min_rows <= mask.sum() <= 0.6 * n:
+                    items.append((index, levels[code], mask))
+        else:
+            finite = raw[~np.isnan(raw)]
+            values = np.unique(finite)
+            if len(values) > PAIR_MAX_LEVELS or len(values) < 2:
+                continue
+            for value in values:
+                mask = raw == value
+                if min_rows <= mask.sum() <= 0.6 * n:
+                    items.append((index, _number(value), mask))
+    if len(items) < 2:
+        return []
+    if len(items) > PAIR_ITEMS:  # the rarest items are where a combination can be rare
+        items = sorted(items, key=lambda it: int(it[2].sum()))[:PAIR_ITEMS]
+    rng = np.random.default_rng(2)
+    rows = np.flatnonzero(has)
+    sample = rows if len(rows) <= PAIR_SAMPLE else np.sort(rng.choice(rows, PAIR_SAMPLE, replace=False))
+    scale = len(rows) / len(sample)
+    m = np.stack([it[2][sample] for it in items], axis=1).astype(np.float32)
+    joint = m.T @ m
+    feature_of = np.array([it[0] for it in items])
+    same = feature_of[:, None] == feature_of[None, :]
+    best = np.zeros_like(joint)
+    best_label = np.zeros(joint.shape, dtype=np.int64)
+    for label in range(k):
+        weighted = m * (labels[sample] == label)[:, None]
+        counts = m.T @ weighted
+        better = counts > best
+        best[better] = counts[better]
+        best_label[better] = label
+    single = np.array([np.max(np.bincount(labels[it[2] & has], minlength=k)) / max(1, int((it[2] & has).sum()))
+                       for it in items])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        purity = best / joint
+    upper = np.triu(np.ones_like(joint, dtype=bool), 1)
+    ok = (upper & ~same & (joint * scale >= min_rows) & (joint <= MAX_SUPPORT * len(sample))
+          & (purity >= MIN_PURITY) & (purity >= np.maximum(single[:, None], single[None, :]) + 0.2))
+    out = []
+    for i, j in zip(*np.nonzero(ok)):
+        a, b = items[i], items[j]
+        mask = a[2] & b[2]
+        name = f"{features.names[a[0]]} & {features.names[b[0]]}"
+        found = _judge(mask & has, labels, base, k, min_rows, (int(a[0]), int(b[0])), name,
+                       f"{a[1]} & {b[1]}", "pair", None)
+        out.extend(found)
+    out.sort(key=lambda c: c.p_value)
+    return out[:200]
 
 
 def _dedupe(triggers: list[Trigger]) -> list[Trigger]:
