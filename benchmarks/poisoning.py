@@ -135,7 +135,8 @@ def run_cases(quick: bool = False, seed: int = 1) -> list[dict]:
             cl_score, cl_flags = cleanlab_scores(XX, yy)
             if_score = iforest_scores(XX)
             facts = result.facts
-            named = sorted({t["feature"] for t in facts["triggers"]})
+            named = sorted({t["feature"] for t in facts["triggers"]}
+                           | {v["feature"] for t in facts["triggers"] for v in t["shared_values"]})
             rows.append({
                 "dataset": name, "case": case, "rows": len(yy), "poisoned": int(truth.sum()),
                 "gate_auroc": auroc(truth, result.score), "cleanlab_auroc": auroc(truth, cl_score),

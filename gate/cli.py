@@ -398,7 +398,8 @@ def _poisoning_text(body: dict) -> str:
     lines = [f"{', '.join(body['files'])}: {p['rows']} rows, {p['classes']} classes, label '{p['label']}'"
              + (f", text '{p['text']}'" if p["text"] else "")]
     for trigger in p["triggers"]:
-        lines.append(f"TRIGGER  {trigger['condition']} -> label '{trigger['label']}' on {trigger['rows']} rows "
+        shared = "".join(f", {v['feature']} = {v['value']}" for v in trigger.get("shared_values", []))
+        lines.append(f"TRIGGER  {trigger['condition']}{shared} -> label '{trigger['label']}' on {trigger['rows']} rows "
                      f"(purity {trigger['purity']:.2f} vs base rate {trigger['base_rate']:.2f}; the other features "
                      f"contradict the label on {trigger['contradicted']:.0%} of them)")
     for row in p["top"][:10]:

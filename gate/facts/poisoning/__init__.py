@@ -56,6 +56,7 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     notes = list(feats.notes)
     per: dict[str, np.ndarray] = {m: np.zeros(n) for m in METHODS}
     own_flag = np.zeros(n, dtype=bool)
+    label_for_flag = np.zeros(n)
     summaries: dict[str, dict] = {}
     reasons: dict[int, list[str]] = {}
     timing = {}
@@ -71,8 +72,10 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     else:
         q = 1.0 - result.quality
         mapped = np.where(q < LABEL_FLAG, 0.5 * q / LABEL_FLAG, 0.5 + 0.5 * (q - LABEL_FLAG) / (1 - LABEL_FLAG))
-        mapped = np.where(result.issue, mapped, np.minimum(mapped, 0.49))
         per["label_issue"] = np.where(result.judged, mapped, 0.0)
+        # for flagging, a row cleanlab does not call an issue cannot pass 0.5 on its label alone
+        # (the score itself stays monotone in p(label): capping it would tie rows and cost ranking)
+        label_for_flag = np.where(result.judged & ~result.issue, np.minimum(mapped, 0.49), per["label_issue"])
         flagged = result.issue & (q >= LABEL_FLAG)
         own_flag |= flagged
         predicted = np.argmax(result.probs, axis=1)
@@ -145,7 +148,8 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     for name in METHODS:
         remaining *= 1.0 - np.clip(per[name], 0.0, 1.0)
     score = 1.0 - remaining
-    flagged = own_flag | (score >= COMBINED_FLAG)
+    capped = remaining / (1.0 - np.clip(per["label_issue"], 0.0, 0.999999)) * (1.0 - label_for_flag)
+    flagged = own_flag | (1.0 - capped >= COMBINED_FLAG)
     rate = float(loose.mean()) if n else 0.0
     if triggers or rate > thresholds["high"]:
         risk = "high"

@@ -37,9 +37,11 @@ class Trigger:
     contradicted: float       # share of those rows the rest of the features assign to another label
     baseline_error: float     # the same model's error on rows of that label without the trigger
     p_value: float
+    shared: list | None = None  # other feature values the carrying rows share (the trigger's other parts)
 
     def to_json(self, limit: int = 20) -> dict:
         return {"feature": self.feature, "value": self.value, "kind": self.kind, "label": self.label,
+                "shared_values": self.shared or [],
                 "rows": int(len(self.rows)), "carrying_rows": int(self.carrying),
                 "purity": round(self.purity, 4), "base_rate": round(self.base_rate, 4),
                 "contradicted": round(self.contradicted, 4), "baseline_error": round(self.baseline_error, 4),
@@ -86,7 +88,7 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
     # Bonferroni over every candidate examined: a natural data set yields many candidates. Those left
     # are ranked by a cheap screen (a linear model with the candidate's columns zeroed) so that the
     # few retrained checks go to the candidates most likely to be contradicted by the other features.
-    strong = sorted((c for c in candidates if c.p_value * tests < 0.05), key=lambda c: c.p_value)[:200]
+    strong = sorted((c for c in candidates if c.p_value * tests < 0.2), key=lambda c: c.p_value)[:200]
     _companions(strong, sorted(candidates, key=lambda c: c.p_value)[:500])
     screen = _prescreen(features, strong, labels, has)
     order = sorted(range(len(strong)), key=lambda i: (-round(screen[i], 2), strong[i].p_value))
@@ -109,6 +111,8 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
                                      float(base[candidate.label]), contradicted, baseline,
                                      float(candidate.p_value * tests)))
     confirmed = _dedupe(confirmed)
+    for trigger in confirmed:
+        trigger.shared = _shared_values(features, trigger)
     return confirmed, {"candidates": len(candidates), "significant": len(strong), "verified": checked}
 
 
@@ -350,6 +354,31 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
         m = features.matrix[:, keep]
         model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, random_state=0).fit(m[train], y)
         return lambda index: model.predict(m[index])
+
+
+def _shared_values(features: Features, trigger: Trigger) -> list[dict]:
+    """Feature values that at least 90 % of the trigger's rows carry but at most 10 % of other rows do:
+    the rest of a stamp (a second pixel whose value also occurs naturally)."""
+    rows = trigger.rows
+    n = features.n
+    if len(rows) == 0:
+        return []
+    inside = np.zeros(n, dtype=bool)
+    inside[rows] = True
+    out = []
+    for name, kind, raw, levels in zip(features.names, features.kinds, features.raw, features.levels):
+        if name in trigger.feature.split(" & "):
+            continue
+        values, counts = np.unique(raw[rows], return_counts=True)
+        top = int(np.argmax(counts))
+        if counts[top] < 0.9 * len(rows) or (kind == "numeric" and np.isnan(values[top])):
+            continue
+        value = values[top]
+        elsewhere = float(np.mean(raw[~inside] == value)) if (~inside).any() else 1.0
+        if elsewhere <= 0.1:
+            shown = levels[int(value)] if kind == "categorical" else _number(value)
+            out.append({"feature": name, "value": shown, "share_elsewhere": round(elsewhere, 4)})
+    return out[:10]
 
 
 def _columns(features: Features, feature) -> list[int]:
