@@ -143,7 +143,9 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     # rows where real data is merely ambiguous (it flags 1-2 % of clean sets, 10 %+ of noisy ones).
     loose = own_flag.copy()
     if summaries.get("label_issues", {}).get("ran"):
-        loose |= result.issue & (1.0 - result.quality >= LABEL_SUSPECT)
+        # ... and another class gets most of the probability (in overlapping multi-class data a low
+        # p(label) alone only says the row is ambiguous)
+        loose |= result.issue & (1.0 - result.quality >= LABEL_SUSPECT) & (result.probs.max(axis=1) >= 0.6)
     remaining = np.ones(n)
     for name in METHODS:
         remaining *= 1.0 - np.clip(per[name], 0.0, 1.0)

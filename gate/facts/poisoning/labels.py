@@ -108,7 +108,7 @@ def _hgb(features, train, y, test, k, keep):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     m = features.matrix if keep is None else features.matrix[:, keep]
-    model = HistGradientBoostingClassifier(random_state=0)
+    model = HistGradientBoostingClassifier(max_bins=127, random_state=0)
     model.fit(m[train], y)
     return _fill(model.predict_proba(m[test]), model.classes_, k)
 

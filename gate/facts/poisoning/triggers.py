@@ -22,6 +22,7 @@ MIN_ROWS = 5
 MAX_VERIFY = 12           # candidates checked with a model (most significant first)
 VERIFY_TRAIN = 20_000
 CONTRADICTED = 0.3        # share of carrying rows the rest of the features must contradict
+CONFIDENT_NOT = 0.2       # ... by giving the row's label at most this probability
 
 
 @dataclass
@@ -301,10 +302,13 @@ def _verify(features: Features, candidate: _Candidate, labels, has):
     fitted = _fit_without(features, candidate, labels, has, ~carrying)
     if fitted is None or len(rows) < MIN_ROWS:
         return None
-    predict, held = fitted
-    contradicted = float(np.mean(predict(rows) != candidate.label))
+    probability, held = fitted
+    # contradicted = the other features give the label at most CONFIDENT_NOT: a stamped row is an
+    # ordinary example of another class; a natural but atypical row only leaves the model unsure
+    contradicted = float(np.mean(probability(rows, candidate.label) <= CONFIDENT_NOT))
     held_same = held[labels[held] == candidate.label]
-    baseline = float(np.mean(predict(held_same) != candidate.label)) if len(held_same) >= 5 else 0.5
+    baseline = (float(np.mean(probability(held_same, candidate.label) <= CONFIDENT_NOT))
+                if len(held_same) >= 5 else 0.5)
     return contradicted, baseline, rows
 
 
@@ -344,7 +348,7 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
             except ValueError:
                 return None
             model = LogisticRegression(C=4.0, max_iter=500).fit(x_train, y)
-            return lambda index: model.predict(vectorizer.transform([docs[i] for i in index]))
+            return _probability(model, lambda index: vectorizer.transform([docs[i] for i in index]))
         from sklearn.ensemble import HistGradientBoostingClassifier
 
         drop = set(_hidden_columns(features, candidate))
@@ -353,7 +357,19 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
             return None
         m = features.matrix[:, keep]
         model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, random_state=0).fit(m[train], y)
-        return lambda index: model.predict(m[index])
+        return _probability(model, lambda index: m[index])
+
+
+def _probability(model, inputs):
+    """f(rows, label) -> the model's probability of ``label`` for each row (0 for a label it never saw)."""
+    def probability(index, label):
+        if len(index) == 0:
+            return np.zeros(0)
+        where = np.flatnonzero(model.classes_ == label)
+        if len(where) == 0:
+            return np.zeros(len(index))
+        return model.predict_proba(inputs(index))[:, where[0]]
+    return probability
 
 
 def _shared_values(features: Features, trigger: Trigger) -> list[dict]:
@@ -390,6 +406,7 @@ def _columns(features: Features, feature) -> list[int]:
 PAIR_ITEMS = 300
 PAIR_SAMPLE = 50_000
 PAIR_MAX_LEVELS = 32
+PAIR_PART_LIFT = 0.35
 
 
 def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list[_Candidate]:
@@ -443,9 +460,18 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
     upper = np.triu(np.ones_like(joint, dtype=bool), 1)
     ok = (upper & ~same & (joint * scale >= min_rows) & (joint <= MAX_SUPPORT * len(sample))
           & (purity >= MIN_PURITY) & (purity >= np.maximum(single[:, None], single[None, :]) + 0.2))
+    # label shares of each single value, to see whether a part already points at the pair's label
+    shares = np.stack([np.bincount(labels[it[2] & has], minlength=k) / max(1, int((it[2] & has).sum()))
+                       for it in items])
     out = []
     for i, j in zip(*np.nonzero(ok)):
         a, b = items[i], items[j]
+        label = int(best_label[i, j])
+        lift = lambda item: (shares[item, label] - base[label]) / max(1e-9, 1 - base[label])  # noqa: E731
+        if lift(i) >= PAIR_PART_LIFT or lift(j) >= PAIR_PART_LIFT:
+            # a part that is itself telling (a pixel only 1s and 2s ever light) marks a natural
+            # sub-population that the pair refines, not a stamp laid over ordinary rows
+            continue
         mask = a[2] & b[2]
         name = f"{features.names[a[0]]} & {features.names[b[0]]}"
         found = _judge(mask & has, labels, base, k, min_rows, (int(a[0]), int(b[0])), name,
