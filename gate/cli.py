@@ -46,7 +46,18 @@ def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
         out.add_argument("--report", action="append", default=[], metavar="FORMAT=FILE",
                          help="also write the same verdict in another format to FILE (repeatable), "
                               "e.g. --report sarif=gate.sarif")
+        audit = parser.add_argument_group("audit trail")
+        audit.add_argument("--audit-log", type=Path, default=os.environ.get("GATE_AUDIT_LOG"), metavar="FILE",
+                           help="append one hash-chained, keyed entry per decision to FILE (or set GATE_AUDIT_LOG)")
+        _audit_key_options(audit)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
+
+
+def _audit_key_options(group) -> None:
+    group.add_argument("--audit-key-file", type=Path, metavar="FILE",
+                       help="file holding the audit key (mode 600, outside the repository)")
+    group.add_argument("--audit-key-env", metavar="NAME",
+                       help="environment variable holding the audit key (default GATE_AUDIT_KEY)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
     poison.add_argument("--format", default="text", choices=["text", "json"])
     poison.add_argument("--output", type=Path, metavar="FILE")
     poison.add_argument("--debug", action="store_true")
+
+    audit = sub.add_parser("audit", help="verify the audit trail or export its head as a checkpoint")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    for name, text in (("verify", "check every entry's hash, MAC, sequence and chain (and a checkpoint)"),
+                       ("checkpoint", "print the verified head (sequence number and hash, MACed) as JSON")):
+        cmd = audit_sub.add_parser(name, help=text)
+        cmd.add_argument("log", type=Path, metavar="LOG")
+        _audit_key_options(cmd)
+        if name == "verify":
+            cmd.add_argument("--checkpoint", type=Path, metavar="FILE", help="a checkpoint the log must still contain")
+            cmd.add_argument("--format", default="text", choices=["text", "json"])
+        cmd.add_argument("--output", type=Path, metavar="FILE")
+        cmd.add_argument("--debug", action="store_true")
 
     manifest = sub.add_parser("manifest", help="write or verify dataset.lock files")
     manifest_sub = manifest.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
@@ -246,10 +270,43 @@ def _render(verdict, args) -> int:
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for reporter, target in extra:
         _emit(reporter.render(verdict), target)
+    if getattr(args, "audit_log", None):
+        _audit_append(verdict, args)
     _emit(report.get(args.format, color=color).render(verdict), args.output)
     if args.output is not None and args.format != "text":
         sys.stderr.write(report.get("text").render(verdict).splitlines()[-1] + "\n")
     return verdict.exit_code(fail_on_warn=getattr(args, "fail_on", "fail") == "warn")
+
+
+def _audit_append(verdict, args) -> None:
+    """Append the run's decisions to the audit log; a log that cannot be written fails the run."""
+    from .audit import AuditLog, default_actor, load_key, verdict_entries
+    from .repo import find_root
+
+    root = args.repo or find_root(Path.cwd())
+    key = load_key(args.audit_key_file, args.audit_key_env, root)
+    AuditLog(Path(args.audit_log), key).append(verdict_entries(verdict, default_actor(), args.command))
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from .audit import AuditLog, load_key
+
+    log = AuditLog(args.log, load_key(args.audit_key_file, args.audit_key_env))
+    if args.audit_command == "checkpoint":
+        _emit(json.dumps(log.checkpoint(), sort_keys=True) + "\n", args.output)
+        return 0
+    checkpoint = log.load_checkpoint(args.checkpoint) if args.checkpoint else None
+    result = log.verify(checkpoint)
+    if args.format == "json":
+        _emit(json.dumps(result, sort_keys=True, indent=1) + "\n", args.output)
+    elif result["ok"]:
+        head = result["head"] or {"seq": 0, "hash": "-"}
+        _emit(f"{args.log}: {result['entries']} entries verified; head {head['seq']} {head['hash'][:16]}\n",
+              args.output)
+    if not result["ok"]:
+        _error(f"{args.log}: entry {result['first_bad_seq']}: {result['problem']}")
+        return EXIT_ERROR
+    return 0
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -281,6 +338,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _scan_poisoning(args) if args.scan_command == "poisoning" else _scan_pii(args)
     if args.command == "eval":
         return _eval(args)
+    if args.command == "audit":
+        return _audit(args)
     if args.command == "policy" and args.policy_command == "test":
         return _policy_test(args)
     raise GateError(f"unknown command {args.command!r}")
