@@ -303,3 +303,14 @@ def test_a_trigger_value_that_is_pii_is_redacted(tmp_path):
     assert trigger["feature"] == "referrer" and trigger["value"].startswith("[EMAIL: ")
     text = run_gate("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))
     assert "mallory.evil" not in text.stdout and "TRIGGER  referrer" in text.stdout
+
+
+def test_a_continuous_label_is_said_not_judged(tmp_path):
+    rng = np.random.default_rng(2)
+    rows = ["a,b,target"] + [f"{a:.4f},{b:.4f},{3 * a + b + rng.normal():.5f}" for a, b in rng.normal(size=(400, 2))]
+    path = write(tmp_path / "reg.csv", "\n".join(rows) + "\n")
+    code, body = run_json("scan", "poisoning", str(path), "--label", "target", "--repo", str(tmp_path))
+    assert code == 0
+    label = body["poisoning"]["methods"]["label_issues"]
+    assert label["ran"] is False and "continuous" in label["reason"]
+    assert body["poisoning"]["triggers"] == []

@@ -157,6 +157,12 @@ def _text_lr(features, train, y, test, k, keep):
     return _fill(model.predict_proba(x[test]), model.classes_, k)
 
 
+def continuous_label(features: Features) -> bool:
+    """More than 100 distinct labels, or more than 20 that are over 5 % of the rows: a regression target."""
+    k = len(features.classes)
+    return k > 100 or (k > 20 and k > 0.05 * features.n)
+
+
 def label_issues(features: Features) -> LabelResult | str:
     """Confident learning over out-of-fold probabilities; a string says why it could not run."""
     from cleanlab.filter import find_label_issues
@@ -164,6 +170,9 @@ def label_issues(features: Features) -> LabelResult | str:
 
     labels = features.labels
     n = features.n
+    if continuous_label(features):
+        return (f"the label has {len(features.classes)} distinct values: it looks like a continuous target, "
+                "and these methods need classes")
     counts = np.bincount(labels[labels >= 0], minlength=len(features.classes))
     big = np.flatnonzero(counts >= MIN_PER_CLASS)
     if len(big) < 2:

@@ -74,6 +74,10 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
     k = len(features.classes)
     if n_labelled < 20 or k < 2:
         return [], {"candidates": 0, "verified": 0, "note": "too few labelled rows"}
+    from .labels import continuous_label
+
+    if continuous_label(features):
+        return [], {"candidates": 0, "verified": 0, "note": "a continuous label: triggers need classes"}
     base = np.bincount(labels[has], minlength=k) / n_labelled
     candidates: list[_Candidate] = []
     min_rows = max(MIN_ROWS, int(0.001 * n_labelled))
