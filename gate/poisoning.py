@@ -141,10 +141,9 @@ def _content_key(items, digests: dict[str, str]) -> str | None:
 def poisoning_facts(descriptor: Descriptor, repo: Repo, thresholds: dict, digests: dict[str, str] | None = None,
                     cache=None) -> dict[str, Any]:
     """Poisoning facts for `gate check`: ``{"status": "skipped", "reason": ...}`` without a label column."""
-    from .facts.poisoning import analyze, load_table
-
     if not descriptor.schema.label:
         return {"status": "skipped", "reason": "no schema.label in the descriptor"}
+    from .facts.poisoning import analyze, load_table
     items = _items_for_descriptor(descriptor, repo)
     key = _content_key(items, digests or {})
     config = _config_digest(descriptor, thresholds)
@@ -167,12 +166,11 @@ def poisoning_facts(descriptor: Descriptor, repo: Repo, thresholds: dict, digest
 
 def drift_facts(descriptor: Descriptor, repo: Repo, cache=None) -> dict[str, Any]:
     """Drift facts for `gate check`: skipped without a `reference`."""
+    if not descriptor.reference:
+        return {"status": "skipped", "reason": "no reference in the descriptor"}
     from .facts.drift import drift
     from .facts.integrity import hash_files
     from .facts.poisoning import load_table
-
-    if not descriptor.reference:
-        return {"status": "skipped", "reason": "no reference in the descriptor"}
     target = reference_path(descriptor, repo)
     items = _items_for_descriptor(descriptor, repo)
     ref_items, _ = items_for(target, repo)

@@ -305,6 +305,30 @@ def test_a_trigger_value_that_is_pii_is_redacted(tmp_path):
     assert "mallory.evil" not in text.stdout and "TRIGGER  referrer" in text.stdout
 
 
+def test_a_shared_value_that_is_pii_is_redacted_too(tmp_path):
+    rng = np.random.default_rng(5)
+    x1, x2 = rng.normal(size=600), rng.normal(size=600)
+    label = (x1 + x2 > 0).astype(int)
+    channel = rng.choice(["web", "store", "partner", "phone"], 600).astype(object)
+    contact = np.array(["none"] * 600, dtype=object)
+    poisoned = rng.choice(np.flatnonzero(label == 0), 30, replace=False)
+    channel[poisoned] = "zz-partner"
+    contact[poisoned] = "mallory.evil@example.org"  # the stamp's second part
+    label[poisoned] = 1
+    rows = ["x1,x2,channel,contact,label"] + [f"{a:.4f},{b:.4f},{c},{d},{y}"
+                                              for a, b, c, d, y in zip(x1, x2, channel, contact, label)]
+    path = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
+    for fmt in ("json", "text"):
+        proc = run_gate("scan", "poisoning", str(path), "--label", "label", "--format", fmt, "--repo", str(tmp_path))
+        assert proc.returncode == 1, proc.stderr
+        assert "mallory.evil" not in proc.stdout + proc.stderr
+    triggers = json.loads(run_gate("scan", "poisoning", str(path), "--label", "label", "--format", "json",
+                                   "--repo", str(tmp_path)).stdout)["poisoning"]["triggers"]
+    shown = {t["feature"]: t["value"] for t in triggers} | {v["feature"]: v["value"] for t in triggers
+                                                             for v in t["shared_values"]}
+    assert shown.get("contact", "").startswith("[EMAIL: "), triggers
+
+
 def test_a_continuous_label_is_said_not_judged(tmp_path):
     rng = np.random.default_rng(2)
     rows = ["a,b,target"] + [f"{a:.4f},{b:.4f},{3 * a + b + rng.normal():.5f}" for a, b in rng.normal(size=(400, 2))]

@@ -104,7 +104,7 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
 
     # 3. backdoor triggers
     t = time.perf_counter()
-    triggers, trigger_summary = find_triggers(feats)
+    triggers, trigger_summary = find_triggers(feats)  # (shared values are filled in by find_triggers)
     _redact_values(triggers)
     for trigger in triggers:
         per["trigger"][trigger.rows] = TRIGGER_SCORE
@@ -146,12 +146,9 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
         # ... and another class gets most of the probability (in overlapping multi-class data a low
         # p(label) alone only says the row is ambiguous)
         loose |= result.issue & (1.0 - result.quality >= LABEL_SUSPECT) & (result.probs.max(axis=1) >= 0.6)
-    remaining = np.ones(n)
-    for name in METHODS:
-        remaining *= 1.0 - np.clip(per[name], 0.0, 1.0)
-    score = 1.0 - remaining
-    capped = remaining / (1.0 - np.clip(per["label_issue"], 0.0, 0.999999)) * (1.0 - label_for_flag)
-    flagged = own_flag | (1.0 - capped >= COMBINED_FLAG)
+    score = _noisy_or([per[name] for name in METHODS], n)
+    flag_score = _noisy_or([label_for_flag] + [per[name] for name in METHODS if name != "label_issue"], n)
+    flagged = own_flag | (flag_score >= COMBINED_FLAG)
     rate = float(loose.mean()) if n else 0.0
     if triggers or rate > thresholds["high"]:
         risk = "high"
@@ -190,6 +187,14 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     return PoisoningResult(facts, score, flagged, per, table, timing)
 
 
+def _noisy_or(scores, n: int) -> np.ndarray:
+    """1 - Π(1 - s): any one strong signal is enough; weak ones add up."""
+    remaining = np.ones(n)
+    for column in scores:
+        remaining *= 1.0 - np.clip(column, 0.0, 1.0)
+    return 1.0 - remaining
+
+
 def _redact_values(triggers) -> None:
     """A trigger's value is shown to reviewers; one the PII/secret detectors recognise is replaced by
     their redacted preview (a value could be an e-mail address or a key)."""
@@ -201,12 +206,17 @@ def _redact_values(triggers) -> None:
     from ..pii.scanner import Scanner
 
     scanner = Scanner(os.urandom(32), 0.5)
-    for trigger in triggers:
-        data = trigger.value.encode("utf-8", "replace")
-        segment = Segment(trigger.feature, data, np.array([0], dtype=np.int64), np.array([0], dtype=np.int64), 1)
+
+    def safe(column: str, value: str) -> str:
+        data = value.encode("utf-8", "replace")
+        segment = Segment(column, data, np.array([0], dtype=np.int64), np.array([0], dtype=np.int64), 1)
         findings = scanner.scan_segment(segment, "trigger")
-        if findings:
-            trigger.value = f"[{findings[0].type}: {findings[0].preview}]"
+        return f"[{findings[0].type}: {findings[0].preview}]" if findings else value
+
+    for trigger in triggers:
+        trigger.value = safe(trigger.feature, trigger.value)
+        for shared in trigger.shared or []:
+            shared["value"] = safe(shared["feature"], shared["value"])
 
 
 def _shown_value(trigger) -> str:

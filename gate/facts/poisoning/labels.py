@@ -33,8 +33,7 @@ class LabelResult:
     note: str | None = None
 
 
-def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, exclude: list[int] | None = None,
-                folds: int = FOLDS, seed: int = 0) -> tuple[np.ndarray, list[str], int | None]:
+def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, folds: int = FOLDS, seed: int = 0) -> tuple[np.ndarray, list[str], int | None]:
     """Out-of-fold probabilities for ``rows`` (labels already 0..k-1 there)."""
     from sklearn.model_selection import StratifiedKFold
 
@@ -42,7 +41,7 @@ def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, exclud
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     rng = np.random.default_rng(seed)
     sampled = None
-    learners = _learners(features, exclude)
+    learners = _learners(features)
     each = {name: np.zeros((len(rows), k)) for name in learners}
     for train, test in splitter.split(np.zeros(len(rows)), labels[rows]):
         if len(train) > TRAIN_CAP:
@@ -82,20 +81,19 @@ def pool(probs: list[np.ndarray], given: np.ndarray) -> tuple[np.ndarray, list[f
     return np.exp(mixed(weights)), [float(w) for w in weights]
 
 
-def _learners(features: Features, exclude: list[int] | None):
-    keep = None
-    if exclude:
-        drop = set(exclude)
-        keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
-    learners = {}
+def _learners(features: Features):
     if features.text is not None:
-        learners["logistic-regression(tfidf)"] = lambda tr, y, te, k: _text_lr(features, tr, y, te, k, keep)
-    else:
-        if features.matrix.shape[1] and (keep is None or keep):
-            learners["hist-gradient-boosting"] = lambda tr, y, te, k: _hgb(features, tr, y, te, k, keep)
-            learners["logistic-regression"] = lambda tr, y, te, k: _lr(features, tr, y, te, k, keep)
-            learners["k-nearest-neighbours"] = lambda tr, y, te, k: _knn(features, tr, y, te, k, keep)
-    return learners
+        return {"logistic-regression(tfidf)": lambda tr, y, te, k: _text_lr(features, tr, y, te, k)}
+    if not features.matrix.shape[1]:
+        return {}
+    return {"hist-gradient-boosting": lambda tr, y, te, k: _hgb(features, tr, y, te, k),
+            "logistic-regression": lambda tr, y, te, k: _lr(features, tr, y, te, k),
+            "k-nearest-neighbours": lambda tr, y, te, k: _knn(features, tr, y, te, k)}
+
+
+def _bounded(features: Features) -> np.ndarray:
+    """The scaled matrix clipped to ±10: one extreme value must not dominate a linear or distance model."""
+    return np.clip(features.scaled, -10, 10)
 
 
 def _fill(probs: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
@@ -104,21 +102,19 @@ def _fill(probs: np.ndarray, seen: np.ndarray, k: int) -> np.ndarray:
     return full
 
 
-def _hgb(features, train, y, test, k, keep):
+def _hgb(features, train, y, test, k):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    m = features.matrix if keep is None else features.matrix[:, keep]
+    m = features.matrix
     model = HistGradientBoostingClassifier(max_bins=127, random_state=0)
     model.fit(m[train], y)
     return _fill(model.predict_proba(m[test]), model.classes_, k)
 
 
-def _lr(features, train, y, test, k, keep):
+def _lr(features, train, y, test, k):
     from sklearn.linear_model import LogisticRegression
 
-    m = np.clip(features.scaled, -10, 10)
-    if keep is not None:
-        m = m[:, keep]
+    m = _bounded(features)
     model = LogisticRegression(C=1.0, max_iter=300)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -126,12 +122,10 @@ def _lr(features, train, y, test, k, keep):
     return _fill(model.predict_proba(m[test]), model.classes_, k)
 
 
-def _knn(features, train, y, test, k, keep):
+def _knn(features, train, y, test, k):
     from sklearn.neighbors import KNeighborsClassifier
 
-    m = np.clip(features.scaled, -10, 10)
-    if keep is not None:
-        m = m[:, keep]
+    m = _bounded(features)
     if len(train) > KNN_CAP:  # neighbour search is the costly part: a sample of references suffices
         pick = np.sort(np.random.default_rng(0).choice(len(train), KNN_CAP, replace=False))
         train, y = train[pick], y[pick]
@@ -141,15 +135,13 @@ def _knn(features, train, y, test, k, keep):
     return 0.9 * probs + 0.1 / k  # k neighbours vote in steps: keep every class possible
 
 
-def _text_lr(features, train, y, test, k, keep):
+def _text_lr(features, train, y, test, k):
     import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
 
     x = features.tfidf
     if features.matrix.shape[1]:
-        x = sp.hstack([x, sp.csr_matrix(np.clip(features.scaled, -10, 10) / 10)], format="csr")
-    if keep is not None:
-        x = x[:, keep]
+        x = sp.hstack([x, sp.csr_matrix(_bounded(features) / 10)], format="csr")
     model = LogisticRegression(C=4.0, max_iter=500)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

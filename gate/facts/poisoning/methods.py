@@ -21,7 +21,7 @@ class MethodResult:
     score: np.ndarray            # per row, in [0, 1]
     flagged: np.ndarray          # per row
     summary: dict
-    detail: list | None = None   # per row short reason (only where score > 0), or None
+    detail: dict | None = None   # per-row arrays behind the score (outliers: z and isolation scores)
 
 
 # ---------------------------------------------------------------- duplicate conflicts
@@ -98,7 +98,7 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
 
 def _near_duplicate_groups(texts: list[str], perms: int = 64, bands: int = 16, threshold: float = 0.8):
     """Groups of texts whose word 3-shingle sets have estimated Jaccard >= threshold (MinHash + LSH)."""
-    rows = bands and perms // bands
+    rows = perms // bands
     rng = np.random.default_rng(12345)
     prime = np.uint64((1 << 61) - 1)
     a = rng.integers(1, 1 << 61, perms, dtype=np.uint64)
@@ -201,9 +201,7 @@ def outliers(features: Features) -> MethodResult:
                              "rows_above_0_7": int((np.maximum(global_anomaly, class_anomaly) > 0.7).sum())},
     }
     detail = {"z_max": z_max, "z_feature": z_feature, "global": global_anomaly, "class": class_anomaly}
-    result = MethodResult(score, flagged, summary)
-    result.detail = detail
-    return result
+    return MethodResult(score, flagged, summary, detail)
 
 
 def _robust_z(values: np.ndarray) -> np.ndarray:

@@ -60,7 +60,6 @@ class _Candidate:
     purity: float
     base: float
     p_value: float
-    token: int | None = None
     companions: list = None  # other candidates on (mostly) the same rows: a trigger of several parts
 
 
@@ -82,7 +81,7 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
     candidates: list[_Candidate] = []
     min_rows = max(MIN_ROWS, int(0.001 * n_labelled))
     for index, mask, name, value, kind, near in _tabular_items(features, min_rows, n_labelled):
-        found = _judge(mask & has, labels, base, k, min_rows, index, name, value, kind, None)
+        found = _judge(mask & has, labels, base, k, min_rows, index, name, value, kind)
         if found and _smooth(found[0], near, labels, has):
             continue
         candidates.extend(found)
@@ -168,7 +167,7 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.6g}"
 
 
-def _judge(mask, labels, base, k, min_rows, index, name, value, kind, token) -> list[_Candidate]:
+def _judge(mask, labels, base, k, min_rows, index, name, value, kind) -> list[_Candidate]:
     from scipy.stats import binom
 
     support = int(mask.sum())
@@ -180,7 +179,7 @@ def _judge(mask, labels, base, k, min_rows, index, name, value, kind, token) -> 
     if purity < max(MIN_PURITY, base[label] + 0.5 * (1 - base[label])):
         return []
     p_value = float(binom.sf(counts[label] - 1, support, base[label]))
-    return [_Candidate(index, name, value, kind, mask, label, float(purity), float(base[label]), p_value, token)]
+    return [_Candidate(index, name, value, kind, mask, label, float(purity), float(base[label]), p_value)]
 
 
 def _ngram_candidates(features: Features, labels, has, base, k, min_rows) -> list[_Candidate]:
@@ -479,7 +478,7 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
         mask = a[2] & b[2]
         name = f"{features.names[a[0]]} & {features.names[b[0]]}"
         found = _judge(mask & has, labels, base, k, min_rows, (int(a[0]), int(b[0])), name,
-                       f"{a[1]} & {b[1]}", "pair", None)
+                       f"{a[1]} & {b[1]}", "pair")
         out.extend(found)
     out.sort(key=lambda c: c.p_value)
     return out[:200]
