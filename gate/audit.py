@@ -16,13 +16,13 @@ import hashlib
 import hmac
 import json
 import os
-import stat
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import GateError
+from .keys import read_secret_file, secret_from_env
 
 GENESIS = "0" * 64
 FORMAT = 1
@@ -44,37 +44,15 @@ def load_key(key_file: Path | None = None, key_env: str | None = None, repo_root
 
     A key file readable by group or others is refused, as ssh refuses such private keys."""
     if key_file is not None:
-        shown = str(key_file)
-        try:
-            info = os.stat(key_file)
-        except OSError as exc:
-            raise AuditError(f"cannot read the audit key: {exc.strerror}", shown) from None
-        if not stat.S_ISREG(info.st_mode):
-            raise AuditError("the audit key is not a regular file", shown)
-        if info.st_mode & 0o077:
-            raise AuditError(f"the audit key is readable by group or others (mode {stat.S_IMODE(info.st_mode):o}); "
-                             "chmod 600 it", shown)
-        if repo_root is not None and _inside(Path(key_file), repo_root):
-            raise AuditError("the audit key lies inside the repository; keep keys out of it", shown)
-        with open(key_file, "rb") as handle:
-            key = handle.read(4097).strip()
+        key = read_secret_file(Path(key_file), "audit key", repo_root, AuditError).strip()
     else:
         name = key_env or KEY_ENV_DEFAULT
-        value = os.environ.get(name, "")
-        if not value:
+        if not os.environ.get(name, "").strip():
             raise AuditError(f"no audit key: give --audit-key-file FILE or set {name}")
-        key = value.strip().encode("utf-8")
+        key = secret_from_env(name, "audit key", AuditError)
     if len(key) < 16 or len(key) > 4096:
         raise AuditError("the audit key must be 16 to 4096 bytes")
     return key
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def utc_now() -> str:

@@ -60,6 +60,11 @@ def _audit_key_options(group) -> None:
                        help="environment variable holding the audit key (default GATE_AUDIT_KEY)")
 
 
+def _key_source(parser, file_flag: str, env_flag: str, text: str) -> None:
+    parser.add_argument(file_flag, type=Path, metavar="FILE", dest="key_file", help=text)
+    parser.add_argument(env_flag, metavar="NAME", dest="key_env", help="environment variable holding the key instead")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The gate argument parser."""
     parser = argparse.ArgumentParser(
@@ -148,6 +153,38 @@ def build_parser() -> argparse.ArgumentParser:
         cmd.add_argument("--format", default="text", choices=["text", "json"])
         cmd.add_argument("--output", type=Path, metavar="FILE")
         cmd.add_argument("--debug", action="store_true")
+
+    sign = manifest_sub.add_parser("sign", help="sign each dataset's lock (DSSE envelope, in-toto statement)")
+    sign.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    _key_source(sign, "--key", "--key-env", "signing key: PEM (Ed25519 or ECDSA P-256), mode 600, outside the repository")
+    sign.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+    sign.add_argument("--debug", action="store_true")
+
+    seal = sub.add_parser("seal", help="encrypt dataset files at rest (age format); the lock records both digests")
+    seal.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    seal.add_argument("-r", "--recipient", action="append", default=[], metavar="AGE1...",
+                      help="age public key to seal to (repeatable); no secret needed")
+    seal.add_argument("-R", "--recipients-file", type=Path, metavar="FILE", help="file of age1... public keys")
+    seal.add_argument("--passphrase-env", metavar="NAME", help="seal with the passphrase in this variable (scrypt)")
+    seal.add_argument("--work-factor", type=int, default=18, metavar="LOG2N",
+                      help="scrypt work factor for --passphrase-env (default 18, as age)")
+    seal.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+    seal.add_argument("--debug", action="store_true")
+
+    unseal = sub.add_parser("unseal", help="decrypt sealed dataset files into a directory, checked against the lock")
+    unseal.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    unseal.add_argument("--out", type=Path, required=True, metavar="DIR",
+                        help="where the plain files go (repository-relative paths below it)")
+    unseal.add_argument("-i", "--identity", type=Path, metavar="FILE",
+                        help="age identity file (AGE-SECRET-KEY-1...), mode 600, outside the repository")
+    unseal.add_argument("--passphrase-env", metavar="NAME", help="variable holding the passphrase")
+    _common(unseal, formats=False)
+
+    keygen = sub.add_parser("keygen", help="create a signing key (Ed25519) or an age identity; prints the public half")
+    keygen.add_argument("kind", choices=["signing", "age"])
+    keygen.add_argument("--out", type=Path, required=True, metavar="FILE", help="new private key file (mode 600)")
+    keygen.add_argument("--name", default=None, help="signer name for the printed org.signers entry")
+    keygen.add_argument("--debug", action="store_true")
 
     evaluate = sub.add_parser("eval", help="evaluate an entrypoint on an input document (for policy authors)")
     evaluate.add_argument("entrypoint", help="e.g. data.gate.dataset.decision")
@@ -338,6 +375,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _scan_poisoning(args) if args.scan_command == "poisoning" else _scan_pii(args)
     if args.command == "eval":
         return _eval(args)
+    if args.command in ("seal", "unseal"):
+        return _seal(args)
+    if args.command == "keygen":
+        return _keygen(args)
     if args.command == "audit":
         return _audit(args)
     if args.command == "policy" and args.policy_command == "test":
@@ -385,6 +426,15 @@ def _manifest(args: argparse.Namespace) -> int:
     from .core import Options
 
     options = Options(repo_root=args.repo)
+    if args.manifest_command == "sign":
+        from .lock import sign_manifests
+
+        signed, failures = sign_manifests(list(args.paths), options, args.key_file, args.key_env)
+        lines = [f"signed  {path}  as {keyid[:16]}" for path, keyid in signed]
+        sys.stdout.write("".join(line + "\n" for line in lines))
+        for failure in failures:
+            _error(failure.message)
+        return EXIT_ERROR if failures or not signed else 0
     if args.manifest_command == "update":
         from .lock import update_manifests
 
@@ -393,13 +443,80 @@ def _manifest(args: argparse.Namespace) -> int:
             body = {"updated": [u.__dict__ for u in updates], "errors": [f.to_json() for f in failures]}
             _emit(json.dumps(body, indent=2, sort_keys=True) + "\n", args.output)
         else:
-            lines = [f"{'wrote' if u.changed else 'unchanged'}  {u.path}  ({u.files} files)" for u in updates]
+            lines = [f"{'wrote' if u.changed else 'unchanged'}  {u.path}  ({u.files} files)"
+                     + (f"; {u.dropped_signatures} signature(s) dropped: re-sign after review"
+                        if u.dropped_signatures else "") for u in updates]
             lines += [f"ERROR  {f.message}" for f in failures]
             _emit("\n".join(lines) + "\n", args.output)
         return EXIT_ERROR if failures else 0
     from .lock import verify_manifests
 
     return _render(verify_manifests(list(args.paths), options), args)
+
+
+def _seal(args: argparse.Namespace) -> int:
+    from . import sealing
+    from .core import Options, repo_for
+
+    options = Options(repo_root=args.repo)
+    repo = repo_for(list(args.paths), options)
+    if args.command == "seal":
+        if not 10 <= args.work_factor <= 22:
+            raise GateError("--work-factor must be between 10 and 22")
+        recipients = sealing.recipients_from(args.recipient, args.recipients_file, args.passphrase_env, args.work_factor)
+        # with a passphrase the sealed file is opened again and compared before the plain one goes
+        verify = sealing.identities_from(None, args.passphrase_env, None) if args.passphrase_env else None
+        results, failures = sealing.run(list(args.paths), options,
+                                        lambda d, r: sealing.seal_dataset(d, r, recipients, verify))
+        for result in results:
+            note = f"; {result.dropped_signatures} signature(s) dropped: re-sign" if result.dropped_signatures else ""
+            sys.stdout.write(f"sealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)){note}\n")
+    else:
+        from .core import Session
+
+        identities = sealing.identities_from(args.identity, args.passphrase_env, repo.root)
+        out = args.out
+        options = _options(args)
+        session = Session.open(options)
+        try:
+            results, failures = sealing.run(list(args.paths), options,
+                                            lambda d, r: sealing.unseal_dataset(d, r, identities, out, session))
+        finally:
+            session.close()
+        for result in results:
+            sys.stdout.write(f"unsealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)) into {out}\n")
+    for failure in failures:
+        _error(failure.message)
+    return EXIT_ERROR if failures else 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from .keys import write_secret_file
+
+    if args.kind == "age":
+        from .age import X25519Identity
+
+        identity = X25519Identity.generate()
+        recipient = str(identity.recipient)
+        write_secret_file(args.out, f"# public key: {recipient}\n{identity.encode()}\n".encode("ascii"))
+        sys.stdout.write(f"{recipient}\n")
+        sys.stderr.write(f"wrote the age identity to {args.out}; seal with --recipient {recipient}\n")
+        return 0
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from .signing import keyid_of, public_pem
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    write_secret_file(args.out, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+    pem = public_pem(key.public_key())
+    keyid = keyid_of(key.public_key())
+    indented = "".join(f"        {line}\n" for line in pem.strip().splitlines())
+    sys.stdout.write(f"# add to org.signers in your policy data:\n    {keyid}:\n      name: {args.name or 'CHANGE ME'}\n"
+                     f"      public_key: |\n{indented}      classifications: [confidential, restricted]\n")
+    sys.stderr.write(f"wrote the signing key to {args.out} (key id {keyid[:16]})\n")
+    return 0
 
 
 def _scan_pii(args: argparse.Namespace) -> int:

@@ -13,12 +13,13 @@ from .cache import Cache
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .engine import Engine, create_engine
 from .errors import EngineError, GateError, PolicyError, RequestError
-from .facts.integrity import integrity_facts
+from .facts.integrity import integrity_facts, sealing_facts
 from .pii import pii_facts
 from .poisoning import drift_facts, poisoning_facts
 from .loading import load_document, validate
 from .policy import PolicySet, builtin_policy_dir, load_policy_set
 from .repo import SKIP_DIRS, Repo, find_root
+from .signing import signature_facts
 from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
 
 DATASET_ENTRYPOINT = "gate.dataset.decision"
@@ -95,6 +96,22 @@ class Session:
         from .facts.poisoning import thresholds_from
 
         return thresholds_from(self.policies.data if self.policies is not None else None)
+
+    @property
+    def signers(self) -> dict[str, dict[str, Any]]:
+        """Trusted manifest signers (org.signers), their keys checked against their ids; read once."""
+        if not hasattr(self, "_signers"):
+            from .signing import trusted_signers
+
+            if self.policies is not None:
+                raw = (self.policies.data.get("org") or {}).get("signers") if isinstance(self.policies.data, dict) else None
+            else:
+                try:
+                    raw = self.engine.evaluate("org.signers", {})
+                except EngineError:
+                    raw = None  # the server holds no signers: every signature is from an unknown signer
+            self._signers = trusted_signers(raw)
+        return self._signers
 
     @property
     def digest(self) -> str:
@@ -224,7 +241,10 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 seen[descriptor.id] = shown
                 integrity = integrity_facts(descriptor, repo, cache)
                 digests = {f.path: f.sha256 for f in integrity.files if f.sha256}
-                facts = {"integrity": integrity.to_json(), "pii": pii_facts(descriptor, repo, digests, cache),
+                facts = {"integrity": integrity.to_json(),
+                         "signature": signature_facts(integrity.manifest, session.signers),
+                         "sealing": sealing_facts(integrity),
+                         "pii": pii_facts(descriptor, repo, digests, cache),
                          "poisoning": poisoning_facts(descriptor, repo, session.poisoning_thresholds, digests, cache),
                          "drift": drift_facts(descriptor, repo, cache)}
                 decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))

@@ -154,6 +154,22 @@ class ManifestEntry:
     """Hex sha256 of the file's bytes."""
     size: int
     """Size in bytes."""
+    plain_sha256: str | None = None
+    """For a sealed (age) file: hex sha256 of the plaintext."""
+    plain_size: int | None = None
+    """For a sealed file: size of the plaintext."""
+
+    @property
+    def sealed(self) -> bool:
+        """Whether the entry is a sealed file."""
+        return self.plain_sha256 is not None
+
+    def to_json(self) -> dict:
+        """The entry as the lock writes it."""
+        out = {"path": self.path, "sha256": self.sha256, "size": self.size}
+        if self.sealed:
+            out["plain"] = {"sha256": self.plain_sha256, "size": self.plain_size}
+        return out
 
 
 @dataclass(frozen=True)
@@ -165,7 +181,7 @@ class Manifest:
     files: tuple[ManifestEntry, ...]
     """Recorded files, sorted by path."""
     signatures: tuple[dict, ...] = ()
-    """Signatures over the manifest (later issues)."""
+    """DSSE envelopes signing the manifest (see gate.signing)."""
 
     def by_path(self) -> dict[str, ManifestEntry]:
         """Entries keyed by path."""
@@ -184,7 +200,8 @@ def load_manifest(path: Path, repo: Repo) -> Manifest:
         raise ManifestError("files: duplicate path entries", shown)
     return Manifest(
         dataset=document["dataset"],
-        files=tuple(ManifestEntry(e["path"], e["sha256"], e["size"]) for e in document["files"]),
+        files=tuple(ManifestEntry(e["path"], e["sha256"], e["size"], (e.get("plain") or {}).get("sha256"),
+                                  (e.get("plain") or {}).get("size")) for e in document["files"]),
         signatures=tuple(document.get("signatures") or ()),
     )
 
@@ -203,14 +220,14 @@ def _plainly_valid_manifest(document) -> bool:
     dataset = document.get("dataset")
     if not isinstance(dataset, str) or len(dataset) > 128 or not _ID.fullmatch(dataset):
         return False
-    if "signatures" in document and not isinstance(document["signatures"], list):
-        return False
+    if document.get("signatures") or ("signatures" in document and document["signatures"] != []):
+        return False  # envelopes are few; the schema checks them
     files = document.get("files")
     if not isinstance(files, list):
         return False
     for entry in files:
         if not isinstance(entry, dict) or entry.keys() != {"path", "sha256", "size"}:
-            return False
+            return False  # sealed entries (with "plain") take the schema's path
         path, sha, size = entry["path"], entry["sha256"], entry["size"]
         if not isinstance(path, str) or not 1 <= len(path) <= 4096 or not isinstance(sha, str) \
                 or not _SHA256.fullmatch(sha) or type(size) is not int or size < 0:
@@ -225,12 +242,16 @@ def render_manifest(manifest: Manifest) -> str:
     lines.append('  "files": [' if entries else '  "files": []' + ("," if manifest.signatures else ""))
     for index, entry in enumerate(entries):
         comma = "," if index < len(entries) - 1 else ""
-        item = json.dumps({"path": entry.path, "sha256": entry.sha256, "size": entry.size})
+        item = json.dumps(entry.to_json())
         lines.append(f"    {item}{comma}")
     if entries:
         lines.append("  ]" + ("," if manifest.signatures else ""))
     if manifest.signatures:
-        lines.append(f'  "signatures": {json.dumps(list(manifest.signatures), sort_keys=True)}')
+        lines.append('  "signatures": [')
+        for index, envelope in enumerate(manifest.signatures):
+            comma = "," if index < len(manifest.signatures) - 1 else ""
+            lines.append(f"    {json.dumps(envelope, sort_keys=True)}{comma}")
+        lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

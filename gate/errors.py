@@ -41,3 +41,7 @@ class EngineError(GateError):
 
 class RepositoryError(GateError):
     """A path lies outside the repository or cannot be resolved."""
+
+
+class IntegrityError(GateError):
+    """Data does not match its lock, or cannot be verified (changed, missing, extra, unreadable)."""

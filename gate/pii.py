@@ -9,7 +9,7 @@ from typing import Any
 
 from .descriptor import DESCRIPTOR_NAME, MANIFEST_NAME, Descriptor, load_descriptor
 from .errors import GateError
-from .facts.integrity import covered_files
+from .facts.integrity import SEALED_SUFFIX, covered_files
 from .facts.pii import ScanResult, scan_paths
 from .facts.pii.baseline import BASELINE, apply_baseline, load_baseline
 from .facts.pii.redact import KEY_FILE, load_key
@@ -51,6 +51,8 @@ def _add_dataset(descriptor: Descriptor, repo: Repo, items, errors) -> None:
     for outside in coverage.outside:
         errors.append({"file": outside, "message": f"{outside}: outside the repository, not read"})
     for path in coverage.inside:
+        if path.name.endswith(SEALED_SUFFIX):
+            continue  # ciphertext: listed in the facts as sealed, scanned before sealing
         _add_file(path, repo, descriptor.schema.format, items, errors)
 
 
@@ -145,5 +147,6 @@ def pii_facts(descriptor: Descriptor, repo: Repo, digests: dict[str, str] | None
         "pii_columns": summary["pii_columns"],
         "baselined": len(result.baselined),
         "unscanned": [s["file"] for s in summary["skipped"]],
+        "sealed_unscanned": [repo.rel(p) for p in covered_files(descriptor, repo).inside if p.name.endswith(SEALED_SUFFIX)],
         "notes": summary["notes"],
     }

@@ -9,10 +9,15 @@ from typing import Any
 
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .errors import GateError
-from .facts.integrity import covered_files
+from .facts.integrity import SEALED_SUFFIX, covered_files
 from .repo import Repo
 
 FACTS_VERSION = "1"
+
+
+def _all_sealed(descriptor: Descriptor, repo: Repo) -> bool:
+    inside = covered_files(descriptor, repo).inside
+    return bool(inside) and all(p.name.endswith(SEALED_SUFFIX) for p in inside)
 
 
 def _items_for_descriptor(descriptor: Descriptor, repo: Repo) -> list[tuple[Path, str, str | None]]:
@@ -24,6 +29,8 @@ def _items_for_descriptor(descriptor: Descriptor, repo: Repo) -> list[tuple[Path
 
     items = []
     for path in coverage.inside:
+        if path.name.endswith(SEALED_SUFFIX):
+            continue  # ciphertext: nothing to analyse without the key
         shown = repo.rel(path)
         if not repo.contains(path):
             raise GateError("points outside the repository, not read", shown)
@@ -144,6 +151,8 @@ def poisoning_facts(descriptor: Descriptor, repo: Repo, thresholds: dict, digest
     if not descriptor.schema.label:
         return {"status": "skipped", "reason": "no schema.label in the descriptor"}
     from .facts.poisoning import analyze, load_table
+    if _all_sealed(descriptor, repo):
+        return {"status": "skipped", "reason": "the files are sealed (age); analyse them before sealing"}
     items = _items_for_descriptor(descriptor, repo)
     key = _content_key(items, digests or {})
     config = _config_digest(descriptor, thresholds)

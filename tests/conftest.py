@@ -88,7 +88,7 @@ def data_repo(tmp_path: Path):
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
 
-    def add(dataset_id: str = "clean", classification: str = "confidential", trust: str = "internal",
+    def add(dataset_id: str = "clean", classification: str = "internal", trust: str = "internal",
             rows: int = 20, lock: bool = True) -> Path:
         directory = root / "datasets" / dataset_id
         write(directory / "dataset.yaml", DESCRIPTOR.format(id=dataset_id, classification=classification, trust=trust))

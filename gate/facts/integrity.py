@@ -7,21 +7,18 @@ import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..descriptor import DESCRIPTOR_NAME, MANIFEST_NAME, Descriptor, Manifest, ManifestEntry, load_manifest
-from ..errors import GateError
+from ..errors import IntegrityError
 from ..repo import Repo
 
 BLOCK = 1024 * 1024
+SEALED_SUFFIX = ".age"
 OK, MISSING, MISMATCH, UNDECLARED, OUTSIDE = "ok", "missing", "mismatch", "undeclared", "outside_repo"
 _SKIPPED_NAMES = {DESCRIPTOR_NAME, MANIFEST_NAME}
-
-
-class IntegrityError(GateError):
-    """A data file could not be read while hashing."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,11 @@ def covered_files(descriptor: Descriptor, repo: Repo) -> Coverage:
             outside.add(pattern)
             continue
         matched = False
-        for candidate in sorted(base.glob(pattern)):
+        # a sealed file (data.csv.age) is covered wherever its plain name would be
+        candidates = set(base.glob(pattern))
+        if not pattern.endswith(SEALED_SUFFIX):
+            candidates.update(base.glob(pattern + SEALED_SUFFIX))
+        for candidate in sorted(candidates):
             if candidate.name in _SKIPPED_NAMES and candidate.parent == base:
                 continue
             if _is_hidden(candidate, base):
@@ -230,6 +231,8 @@ class IntegrityFacts:
     """One fact per file, sorted by path."""
     unmatched_patterns: tuple[str, ...]
     """Descriptor globs that matched nothing."""
+    manifest: Manifest | None = field(default=None, compare=False, repr=False)
+    """The lock as read (for signature and sealing facts)."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the policy input."""
@@ -279,6 +282,7 @@ def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None) -> Integrity
         manifest_dataset=manifest.dataset if manifest else None,
         files=tuple(facts[k] for k in sorted(facts)),
         unmatched_patterns=coverage.unmatched,
+        manifest=manifest,
     )
 
 
@@ -298,5 +302,26 @@ def build_manifest(descriptor: Descriptor, repo: Repo, cache=None) -> Manifest:
             descriptor.relpath,
         )
     digests = hash_files(((p, repo.rel(p)) for p in coverage.inside), cache=cache)
-    entries = tuple(ManifestEntry(d.path, d.sha256, d.size) for d in sorted(digests.values(), key=lambda d: d.path))
-    return Manifest(dataset=descriptor.id, files=entries)
+    # a sealed file's plain digest cannot be recomputed without its key: keep the recorded one
+    # while the sealed bytes are unchanged
+    previous = {}
+    if descriptor.manifest_path.exists():
+        previous = load_manifest(descriptor.manifest_path, repo).by_path()
+    entries = []
+    for digest in sorted(digests.values(), key=lambda d: d.path):
+        old = previous.get(digest.path)
+        keep = old is not None and old.sealed and old.sha256 == digest.sha256 and old.size == digest.size
+        entries.append(ManifestEntry(digest.path, digest.sha256, digest.size,
+                                     old.plain_sha256 if keep else None, old.plain_size if keep else None))
+    return Manifest(dataset=descriptor.id, files=tuple(entries))
+
+
+def sealing_facts(facts: IntegrityFacts) -> dict[str, Any]:
+    """Which of a dataset's files are sealed (age) and whether the lock records their plain digests."""
+    data = [f for f in facts.files if f.status != OUTSIDE]
+    recorded = facts.manifest.by_path() if facts.manifest else {}
+    sealed = [f.path for f in data if f.path.endswith(SEALED_SUFFIX)]
+    plain = [f.path for f in data if not f.path.endswith(SEALED_SUFFIX)]
+    unrecorded = [p for p in sealed if p in recorded and not recorded[p].sealed]
+    return {"files": len(data), "sealed": len(sealed), "plain_files": plain[:50], "plain_count": len(plain),
+            "all_sealed": bool(data) and not plain, "sealed_without_plain_digest": unrecorded[:50]}

@@ -253,7 +253,6 @@ def _hidden_words(candidate: _Candidate) -> set[str]:
 def _prescreen(features: Features, candidates: list[_Candidate], labels, has) -> list[float]:
     """Share of each candidate's rows that one linear model, fitted on everything, assigns to another
     label once the candidate's own columns are zeroed. Approximate (no retraining), only for ordering."""
-    import re
     import warnings as _warnings
 
     from sklearn.linear_model import LogisticRegression
@@ -337,8 +336,6 @@ def _model_without(features: Features, candidate: _Candidate, train, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if candidate.kind == "ngram":
-            import re
-
             from sklearn.feature_extraction.text import TfidfVectorizer
             from sklearn.linear_model import LogisticRegression
 
