@@ -47,6 +47,10 @@ class AgeError(GateError):
     """A sealed file or key is malformed, was tampered with, or no key opens it."""
 
 
+class NoKeyError(AgeError):
+    """None of the given keys opens the file (the wrong key or passphrase)."""
+
+
 # ---- encodings -------------------------------------------------------------------------------
 
 def b64encode(data: bytes) -> bytes:
@@ -324,7 +328,8 @@ def _header(stanzas: list[tuple[list[bytes], bytes]], file_key: bytes) -> bytes:
 def encrypt_stream(reader: BinaryIO, writer: BinaryIO, recipients: list[Recipient],
                    on_plain: Callable[[memoryview], None] | None = None,
                    on_sealed: Callable[[bytes], None] | None = None) -> None:
-    """Seal ``reader`` into ``writer``; ``on_plain``/``on_sealed`` see every byte (for digests)."""
+    """Seal ``reader`` into ``writer``; ``on_plain``/``on_sealed`` see every byte (for digests), as
+    views that are valid during the call only."""
     if not recipients:
         raise AgeError("no recipients to seal to")
     if any(isinstance(r, ScryptRecipient) for r in recipients) and len(recipients) > 1:
@@ -340,29 +345,37 @@ def encrypt_stream(reader: BinaryIO, writer: BinaryIO, recipients: list[Recipien
             on_sealed(data)
 
     emit(_header(stanzas, file_key) + nonce)
-    counter = 0
-    pending = b""
+    # one input buffer (the held-back chunk, then a block read in place) and one output buffer,
+    # reused: OpenSSL encrypts into it, nothing is concatenated
+    chunks = _READ // CHUNK
+    source = bytearray(_READ + CHUNK)
+    sealed = bytearray(chunks * (CHUNK + TAG))
+    view, out = memoryview(source), memoryview(sealed)
+    counter, filled = 0, 0
     while True:
-        block = reader.read(_READ)
-        data = pending + block if pending else block
-        if not block:
+        count = reader.readinto(view[filled:filled + _READ])
+        if not count:
             # the final chunk: what is left (empty only when the whole plaintext is empty)
-            if on_plain and data:
-                on_plain(memoryview(data))
-            emit(aead.encrypt(counter.to_bytes(11, "big") + b"\x01", data, None))
+            last = bytes(view[:filled])
+            if on_plain and last:
+                on_plain(last)
+            emit(aead.encrypt(counter.to_bytes(11, "big") + b"\x01", last, None))
             return
+        filled += count
         # keep the last (possibly full) chunk back until we know whether more follows
-        usable = len(data) - (len(data) % CHUNK or CHUNK)
-        view = memoryview(data)
-        out = []
-        for start in range(0, usable, CHUNK):
-            out.append(aead.encrypt(counter.to_bytes(11, "big") + b"\x00", view[start:start + CHUNK], None))
-            counter += 1
-        if on_plain and usable:
-            on_plain(view[:usable])
-        if out:
-            emit(b"".join(out))
-        pending = bytes(view[usable:])
+        usable = filled - (filled % CHUNK or CHUNK)
+        if not usable:
+            continue
+        for index in range(usable // CHUNK):
+            start = index * CHUNK
+            aead.encrypt_into((counter + index).to_bytes(11, "big") + b"\x00", view[start:start + CHUNK], None,
+                              out[index * (CHUNK + TAG):(index + 1) * (CHUNK + TAG)])
+        counter += usable // CHUNK
+        if on_plain:
+            on_plain(view[:usable])  # valid during the call only: the buffer is reused
+        emit(out[:usable // CHUNK * (CHUNK + TAG)])
+        view[:filled - usable] = view[usable:filled]
+        filled -= usable
 
 
 def read_header(reader: BinaryIO) -> tuple[list[tuple[list[bytes], bytes]], bytes, bytes]:
@@ -419,7 +432,8 @@ def decrypt_stream(reader: BinaryIO, writer: BinaryIO | None, identities: list[I
 
 
 def decrypt_blocks(reader: BinaryIO, identities: list[Identity]) -> Iterator[bytes]:
-    """The plaintext of an age file, block by block, each block authenticated before it is yielded;
+    """The plaintext of an age file, block by block (each a view valid until the next is asked
+    for), each block authenticated before it is yielded;
     a truncated or altered file raises AgeError at the block where it is detected (at the latest
     at the end), so a consumer must not trust what it read until the iterator is exhausted."""
     stanzas, header, mac = read_header(reader)
@@ -429,7 +443,7 @@ def decrypt_blocks(reader: BinaryIO, identities: list[Identity]) -> Iterator[byt
         if file_key is not None:
             break
     if file_key is None:
-        raise AgeError("no given key opens this file (wrong key or passphrase)")
+        raise NoKeyError("no given key opens this file (wrong key or passphrase)")
     expected = hmac.new(_hkdf(file_key, b"", b"header"), header, hashlib.sha256).digest()
     if not hmac.compare_digest(mac, expected):
         raise AgeError("the age header was tampered with (MAC mismatch)")
@@ -438,26 +452,38 @@ def decrypt_blocks(reader: BinaryIO, identities: list[Identity]) -> Iterator[byt
         raise AgeError("truncated age file (no payload)")
     aead = ChaCha20Poly1305(_hkdf(file_key, nonce, b"payload"))
     sealed_chunk = CHUNK + TAG
-    counter = 0
-    buffer = b""
+    chunks = _READ // CHUNK
+    source = bytearray((chunks + 1) * sealed_chunk)
+    plain = bytearray(chunks * CHUNK)
+    view, out = memoryview(source), memoryview(plain)
+    counter, filled = 0, 0
     while True:
-        more = reader.read(_READ // CHUNK * sealed_chunk)
-        data = buffer + more if buffer else more
-        if not more:
+        count = reader.readinto(view[filled:filled + chunks * sealed_chunk])
+        if not count:
             # everything left: full chunks, then the final one
+            data = bytes(view[:filled])
             pieces = [data[i:i + sealed_chunk] for i in range(0, len(data), sealed_chunk)] or [b""]
-            out = b"".join(_open(aead, counter + i, piece, i == len(pieces) - 1, first=counter + i == 0)
-                           for i, piece in enumerate(pieces))
-            if out:
-                yield out
+            last = b"".join(_open(aead, counter + i, piece, i == len(pieces) - 1, first=counter + i == 0)
+                            for i, piece in enumerate(pieces))
+            if last:
+                yield last
             return
-        usable = (len(data) - 1) // sealed_chunk * sealed_chunk  # keep at least one byte back
-        out = b"".join(_open(aead, counter + i, data[start:start + sealed_chunk], False, first=False)
-                       for i, start in enumerate(range(0, usable, sealed_chunk)))
-        counter += usable // sealed_chunk
-        buffer = data[usable:]
-        if out:
-            yield out
+        filled += count
+        usable = (filled - 1) // sealed_chunk  # whole chunks, keeping at least one byte back
+        if not usable:
+            continue
+        for index in range(usable):
+            start = index * sealed_chunk
+            try:
+                aead.decrypt_into((counter + index).to_bytes(11, "big") + b"\x00", view[start:start + sealed_chunk],
+                                  None, out[index * CHUNK:(index + 1) * CHUNK])
+            except InvalidTag:
+                raise AgeError(f"the sealed file was tampered with (chunk {counter + index} fails "
+                               "authentication)") from None
+        counter += usable
+        yield out[:usable * CHUNK]  # valid until the next block: the buffer is reused
+        view[:filled - usable * sealed_chunk] = view[usable * sealed_chunk:filled]
+        filled -= usable * sealed_chunk
 
 
 def _open(aead: ChaCha20Poly1305, counter: int, piece: bytes, last: bool, first: bool) -> bytes:

@@ -47,7 +47,7 @@ def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
                          help="also write the same verdict in another format to FILE (repeatable), "
                               "e.g. --report sarif=gate.sarif")
         audit = parser.add_argument_group("audit trail")
-        audit.add_argument("--audit-log", type=Path, default=os.environ.get("GATE_AUDIT_LOG"), metavar="FILE",
+        audit.add_argument("--audit-log", type=Path, default=os.environ.get("GATE_AUDIT_LOG") or None, metavar="FILE",
                            help="append one hash-chained, keyed entry per decision to FILE (or set GATE_AUDIT_LOG)")
         _audit_key_options(audit)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -186,6 +186,22 @@ def build_parser() -> argparse.ArgumentParser:
     keygen.add_argument("--name", default=None, help="signer name for the printed org.signers entry")
     keygen.add_argument("--debug", action="store_true")
 
+    reports = sub.add_parser("report", help="reports for people: compliance")
+    report_sub = reports.add_subparsers(dest="report_command", metavar="KIND", required=True)
+    compliance = report_sub.add_parser(
+        "compliance", help="per dataset: owner, legal basis, retention, PII, poisoning, custody, verdict, access history",
+        description="Decide the datasets as `gate check` does and write a compliance report; with --audit-log, the "
+                    "log must verify and its access decisions are summarised. Exit 0 when the report is written "
+                    "(whatever the verdicts), 2 on any error.")
+    compliance.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    compliance.add_argument("--format", default="md", choices=["md", "html", "json"])
+    compliance.add_argument("--output", type=Path, metavar="FILE")
+    compliance.add_argument("--audit-log", type=Path, default=os.environ.get("GATE_AUDIT_LOG") or None, metavar="FILE",
+                            help="audit log to summarise (or GATE_AUDIT_LOG); it must verify")
+    _audit_key_options(compliance)
+    compliance.add_argument("--no-cache", action="store_true", help="do not read or write .gate/cache/")
+    _common(compliance, formats=False)
+
     evaluate = sub.add_parser("eval", help="evaluate an entrypoint on an input document (for policy authors)")
     evaluate.add_argument("entrypoint", help="e.g. data.gate.dataset.decision")
     evaluate.add_argument("--input", type=Path, required=True, metavar="FILE", help="input document (JSON/YAML)")
@@ -307,7 +323,7 @@ def _render(verdict, args) -> int:
     color = args.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     for reporter, target in extra:
         _emit(reporter.render(verdict), target)
-    if getattr(args, "audit_log", None):
+    if hasattr(args, "audit_log"):
         _audit_append(verdict, args)
     _emit(report.get(args.format, color=color).render(verdict), args.output)
     if args.output is not None and args.format != "text":
@@ -321,8 +337,26 @@ def _audit_append(verdict, args) -> None:
     from .repo import find_root
 
     root = args.repo or find_root(Path.cwd())
+    path = args.audit_log or _audit_log_from_policy(args, root)
+    if not path:
+        return
     key = load_key(args.audit_key_file, args.audit_key_env, root)
-    AuditLog(Path(args.audit_log), key).append(verdict_entries(verdict, default_actor(), args.command))
+    AuditLog(Path(path), key).append(verdict_entries(verdict, default_actor(), args.command))
+
+
+def _audit_log_from_policy(args, root: Path) -> str | None:
+    """org.audit.log in the policy data (relative paths from the repository root), if set."""
+    options = _options(args)
+    if options.engine == "opa-server" or (options.engine == "auto" and options.opa_url):
+        return None
+    from .policy import builtin_policy_dir, load_policy_set
+
+    dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
+    data = load_policy_set(dirs, list(options.data_files)).data if dirs else {}
+    value = ((data.get("org") or {}).get("audit") or {}).get("log") if isinstance(data, dict) else None
+    if not value:
+        return None
+    return str(value if os.path.isabs(str(value)) else Path(root) / str(value))
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -379,6 +413,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _seal(args)
     if args.command == "keygen":
         return _keygen(args)
+    if args.command == "report":
+        return _report_compliance(args)
     if args.command == "audit":
         return _audit(args)
     if args.command == "policy" and args.policy_command == "test":
@@ -488,6 +524,26 @@ def _seal(args: argparse.Namespace) -> int:
     for failure in failures:
         _error(failure.message)
     return EXIT_ERROR if failures else 0
+
+
+def _report_compliance(args: argparse.Namespace) -> int:
+    from .core import check_paths, repo_for
+    from .report.compliance import build, load_audit, render
+
+    options = _options(args)
+    repo = repo_for(list(args.paths), options)
+    audit = None
+    if args.audit_log:
+        from .audit import load_key
+
+        audit = load_audit(Path(args.audit_log), load_key(args.audit_key_file, args.audit_key_env, repo.root))
+    verdict = check_paths(list(args.paths), options)
+    _emit(render(build(verdict, repo, audit, options.now), args.format), args.output)
+    if verdict.errors:
+        for failure in verdict.errors:
+            _error(failure.message)
+        return EXIT_ERROR
+    return 0
 
 
 def _keygen(args: argparse.Namespace) -> int:

@@ -185,3 +185,20 @@ def test_concurrent_appends_from_processes_keep_one_chain(tmp_path):
     result = AuditLog(path, key).verify()
     assert result["ok"], result
     assert result["entries"] == 160
+
+
+def test_policy_data_says_where_the_log_lives(tmp_path, key_file):
+    from conftest import write
+
+    data = write(tmp_path / "org.yaml", f"org:\n  audit:\n    log: {tmp_path / 'from-policy.jsonl'}\n")
+    proc = run_gate("access", "--request", str(EXAMPLES / "requests" / "01-bob-trains-churn.json"),
+                    "--repo", str(EXAMPLE_REPO), "--now", NOW, "--data", str(data),
+                    "--audit-key-file", str(key_file), env={"GATE_AUDIT_LOG": ""})
+    assert proc.returncode == 0, proc.stderr
+    [entry] = [json.loads(line) for line in (tmp_path / "from-policy.jsonl").read_text().splitlines()]
+    assert (entry["actor"], entry["decision"]) == ("bob", "pass")
+    # the policy's log needs the key like any other: without one the run fails closed
+    proc = run_gate("access", "--request", str(EXAMPLES / "requests" / "01-bob-trains-churn.json"),
+                    "--repo", str(EXAMPLE_REPO), "--now", NOW, "--data", str(data),
+                    env={"GATE_AUDIT_LOG": "", "GATE_AUDIT_KEY": ""})
+    assert proc.returncode == 2 and "no audit key" in proc.stderr

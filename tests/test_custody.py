@@ -574,3 +574,30 @@ def test_loader_reads_parquet_and_jsonl(env):
     assert run_gate("manifest", "update", str(directory), "--repo", str(env.root)).returncode == 0
     loaded = env.load(directory)
     pd.testing.assert_frame_equal(loaded, frame)
+
+
+_RACE: dict = {}
+
+
+def _race_hook(event: str, args) -> None:
+    target = _RACE.get("target")
+    if target is None or event != "open" or not args or not str(args[0]).startswith(("/proc/self/fd/", "/dev/fd/")):
+        return
+    _RACE.clear()  # disarm first: the write below opens a file too
+    with open(target, "r+b") as handle:  # an in-place edit while the loader parses the file
+        handle.seek(40)
+        handle.write(b"7")
+
+
+def test_loader_catches_a_file_edited_while_it_is_parsed(env):
+    directory = env.dataset("racy", classification="internal", files=1)
+    target = directory / "data" / "part-0.csv"
+    assert len(env.load(directory)) == ROWS  # untouched, it loads
+    if not _RACE.get("installed_hook"):
+        sys.addaudithook(_race_hook)
+    _RACE.update(target=target)
+    with pytest.raises(gate.IntegrityError) as info:
+        env.load(directory)
+    assert "target" not in _RACE, "the loader never parsed through its descriptor: the race was not staged"
+    assert info.value.reasons == ["integrity.file_mismatch"]
+    assert [e["decision"] for e in env.audit()] == ["allow", "fail"]

@@ -27,8 +27,8 @@ class FileDigest:
 
     path: str
     """Repository-relative path."""
-    sha256: str
-    """Hex digest."""
+    sha256: str | None
+    """Hex digest (None when only the size was taken)."""
     size: int
     """Bytes read."""
 
@@ -233,6 +233,8 @@ class IntegrityFacts:
     """Descriptor globs that matched nothing."""
     manifest: Manifest | None = field(default=None, compare=False, repr=False)
     """The lock as read (for signature and sealing facts)."""
+    contents_verified: bool = True
+    """False when only sizes were compared (the caller hashes while reading)."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for the policy input."""
@@ -248,11 +250,15 @@ class IntegrityFacts:
             "files": [f.to_json() for f in self.files],
             "counts": counts,
             "unmatched_patterns": list(self.unmatched_patterns),
+            "contents_verified": self.contents_verified,
         }
 
 
-def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None) -> IntegrityFacts:
-    """Compare the files a descriptor covers with its lock."""
+def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None, contents: bool = True) -> IntegrityFacts:
+    """Compare the files a descriptor covers with its lock.
+
+    ``contents=False`` compares sizes only, for a caller that hashes every byte as it reads them
+    (the loader) and so must not pay for reading twice; the facts then say contents_verified false."""
     coverage = covered_files(descriptor, repo)
     lock_path = descriptor.manifest_path
     manifest = load_manifest(lock_path, repo) if lock_path.exists() else None
@@ -272,7 +278,10 @@ def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None) -> Integrity
             entry = recorded[relpath]
             facts[relpath] = FileFact(relpath, MISSING, expected_sha256=entry.sha256, expected_size=entry.size)
 
-    digests = hash_files(((path, rel) for rel, path in to_hash.items()), cache=cache)
+    if contents:
+        digests = hash_files(((path, rel) for rel, path in to_hash.items()), cache=cache)
+    else:
+        digests = {rel: FileDigest(rel, None, _size(path)) for rel, path in to_hash.items()}
     for relpath, digest in digests.items():
         entry = recorded.get(relpath)
         facts[relpath] = _status(digest, entry)
@@ -283,13 +292,15 @@ def integrity_facts(descriptor: Descriptor, repo: Repo, cache=None) -> Integrity
         files=tuple(facts[k] for k in sorted(facts)),
         unmatched_patterns=coverage.unmatched,
         manifest=manifest,
+        contents_verified=contents,
     )
 
 
 def _status(digest: FileDigest, entry: ManifestEntry | None) -> FileFact:
     if entry is None:
         return FileFact(digest.path, UNDECLARED, digest.sha256, digest.size)
-    status = OK if (entry.sha256 == digest.sha256 and entry.size == digest.size) else MISMATCH
+    same = entry.size == digest.size and (digest.sha256 is None or entry.sha256 == digest.sha256)
+    status = OK if same else MISMATCH
     return FileFact(digest.path, status, digest.sha256, digest.size, entry.sha256, entry.size)
 
 
