@@ -510,8 +510,13 @@ def _seal(args: argparse.Namespace) -> int:
     else:
         from .core import Session
 
-        identities = sealing.identities_from(args.identity, args.passphrase_env, repo.root)
+        from .keys import inside
+
         out = args.out
+        if inside(out, repo.root):
+            raise GateError("--out lies inside the repository: plaintext there is one `git add` from being "
+                            "committed; unseal outside it", str(out))
+        identities = sealing.identities_from(args.identity, args.passphrase_env, repo.root)
         options = _options(args)
         session = Session.open(options)
         try:

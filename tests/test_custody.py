@@ -210,6 +210,9 @@ def test_seal_records_both_digests_and_unseal_restores_the_bytes(env, tmp_path):
     for name, data in originals.items():
         assert (out / "datasets" / "hr" / "data" / name).read_bytes() == data
     _no_plaintext(proc)
+    inside = env.unseal(directory, env.root / "plain-copy", "-i", str(env.identity))
+    assert inside.returncode == 2 and "inside the repository" in inside.stderr
+    assert not (env.root / "plain-copy").exists()
     # a second seal is a no-op; `manifest update` keeps the plain digests of unchanged sealed files
     assert env.seal(directory).returncode == 0
     assert run_gate("manifest", "update", str(directory), "--repo", str(env.root)).returncode == 0

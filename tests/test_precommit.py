@@ -44,7 +44,7 @@ def _git(repo: Path, env, *args, check=True) -> subprocess.CompletedProcess:
 
 def _dataset(repo: Path, name: str, trust: str = "internal", csv: str = "a,b\n1,2\n") -> Path:
     directory = repo / "datasets" / name
-    write(directory / "dataset.yaml", DESCRIPTOR.format(id=name, classification="confidential", trust=trust))
+    write(directory / "dataset.yaml", DESCRIPTOR.format(id=name, classification="internal", trust=trust))
     write(directory / "data" / "part-0.csv", csv)
     return directory
 
