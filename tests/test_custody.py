@@ -6,6 +6,7 @@ Everything real: Ed25519 keys made by `gate keygen`, age files checked both ways
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -604,3 +605,27 @@ def test_loader_catches_a_file_edited_while_it_is_parsed(env):
     assert "target" not in _RACE, "the loader never parsed through its descriptor: the race was not staged"
     assert info.value.reasons == ["integrity.file_mismatch"]
     assert [e["decision"] for e in env.audit()] == ["allow", "fail"]
+
+
+def test_a_dsse_verifier_from_the_in_toto_project_accepts_gate_signatures(env):
+    """securesystemslib (in-toto's reference DSSE implementation) verifies the example locks'
+    signatures with the example signer's public key, and refuses an altered one."""
+    dsse = pytest.importorskip("securesystemslib.dsse")
+    from securesystemslib.signer import SSlibKey
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    from conftest import EXAMPLE_REPO, ROOT
+
+    signers = yaml.safe_load((ROOT / "policies" / "data.yaml").read_text())["org"]["signers"]
+    keys = [SSlibKey.from_crypto(load_pem_public_key(s["public_key"].encode()), keyid=k) for k, s in signers.items()]
+    locks = sorted((EXAMPLE_REPO / "datasets").glob("*/dataset.lock"))
+    signed = [json.loads(p.read_text())["signatures"][0] for p in locks if json.loads(p.read_text()).get("signatures")]
+    assert len(signed) == 6
+    for envelope in signed:  # (from_dict consumes its argument: give it copies)
+        assert set(dsse.Envelope.from_dict(copy.deepcopy(envelope)).verify(keys, 1)) == set(signers)
+    altered = dsse.Envelope.from_dict(copy.deepcopy(signed[0]))
+    altered.payload = altered.payload.replace(b'"size":', b'"size":1')
+    from securesystemslib.exceptions import VerificationError
+
+    with pytest.raises(VerificationError, match="Found: 0"):
+        altered.verify(keys, 1)
