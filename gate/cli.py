@@ -210,6 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     policy = sub.add_parser("policy", help="work on policies")
     policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
+    plint = policy_sub.add_parser("lint", help="check policies: parse on every engine, builtins each engine lacks, "
+                                               "METADATA, duplicate ids, uncollected rules, Rego v1")
+    plint.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="policy directories (added to the built-in ones)")
+    plint.add_argument("--format", default="text", choices=["text", "json", "sarif"])
+    plint.add_argument("--output", type=Path, metavar="FILE")
+    plint.add_argument("--policy", action="append", type=Path, default=[], metavar="DIR", help=argparse.SUPPRESS)
+    plint.add_argument("--no-builtin-policies", action="store_true", help="lint only the given directories")
+    plint.add_argument("--debug", action="store_true")
+    pdocs = policy_sub.add_parser("docs", help="a Markdown catalogue of every rule (id, title, severity, "
+                                               "description, file:line, the test that shows it)")
+    pdocs.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="policy directories (added to the built-in ones)")
+    pdocs.add_argument("--no-builtin-policies", action="store_true", help="only the given directories")
+    pdocs.add_argument("--output", type=Path, metavar="FILE")
+    pdocs.add_argument("--check", action="store_true", help="exit 1 when --output differs from what would be written")
+    pdocs.add_argument("--debug", action="store_true")
     ptest = policy_sub.add_parser("test", help="run the _test.rego rules, like `opa test`")
     ptest.add_argument("-v", "--verbose", action="store_true", help="list every test")
     _common(ptest)
@@ -419,6 +434,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _audit(args)
     if args.command == "policy" and args.policy_command == "test":
         return _policy_test(args)
+    if args.command == "policy" and args.policy_command == "lint":
+        return _policy_lint(args)
+    if args.command == "policy" and args.policy_command == "docs":
+        return _policy_docs(args)
     raise GateError(f"unknown command {args.command!r}")
 
 
@@ -710,6 +729,45 @@ def _eval(args: argparse.Namespace) -> int:
         session.close()
     body = {"engine": session.engine.name, "policy_digest": session.digest, "result": result}
     _emit(json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n", args.output)
+    return 0
+
+
+def _policy_lint(args: argparse.Namespace) -> int:
+    from .engine import installed_engines
+    from .lint import lint, render_json, render_sarif, render_text
+    from .policy import builtin_policy_dir, load_policy_set
+
+    dirs = ([] if args.no_builtin_policies else [builtin_policy_dir()]) + list(args.dirs) + list(args.policy)
+    if not dirs:
+        raise GateError("nothing to lint: give a DIR or drop --no-builtin-policies")
+    policies = load_policy_set(dirs)
+    engines = installed_engines()
+    findings = lint(policies, engines)
+    render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
+    _emit(render(findings, len(policies.modules), engines), args.output)
+    return 1 if findings else 0
+
+
+def _policy_docs(args: argparse.Namespace) -> int:
+    from .policy import builtin_policy_dir, load_policy_set
+    from .policy_docs import render
+
+    dirs = ([] if args.no_builtin_policies else [builtin_policy_dir()]) + list(args.dirs)
+    if not dirs:
+        raise GateError("no policies: give a DIR or drop --no-builtin-policies")
+    text = render(load_policy_set(dirs))
+    if args.check:
+        if args.output is None:
+            raise GateError("--check needs --output FILE (the committed catalogue)")
+        try:
+            current = args.output.read_text("utf-8")
+        except OSError as exc:
+            raise GateError(f"cannot read: {exc.strerror}", str(args.output)) from None
+        if current != text:
+            _error(f"{args.output} is stale: run `gate policy docs --output {args.output}`")
+            return 1
+        return 0
+    _emit(text, args.output)
     return 0
 
 
