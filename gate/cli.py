@@ -227,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
     pdocs.add_argument("--debug", action="store_true")
     ptest = policy_sub.add_parser("test", help="run the _test.rego rules, like `opa test`")
     ptest.add_argument("-v", "--verbose", action="store_true", help="list every test")
+    ptest.add_argument("--coverage", action="store_true", help="report line coverage per module (tests excluded)")
+    ptest.add_argument("--min-coverage", type=float, metavar="PERCENT",
+                       help="fail (exit 1) when total line coverage is below PERCENT (implies --coverage)")
     _common(ptest)
     return parser
 
@@ -779,7 +782,9 @@ def _policy_test(args: argparse.Namespace) -> int:
     try:
         if session.policies is None:
             raise GateError("policy test needs local policies; it does not run against opa-server")
+        session.engine.coverage_enabled = bool(args.coverage or args.min_coverage is not None)
         results = session.engine.run_tests(session.policies)
+        coverage = _coverage(session) if session.engine.coverage_enabled else None
     finally:
         session.close()
     if not results:
@@ -792,6 +797,8 @@ def _policy_test(args: argparse.Namespace) -> int:
             "engine": session.engine.name, "policy_digest": session.digest, "counts": counts,
             "tests": [r.__dict__ for r in results],
         }
+        if coverage is not None:
+            body["coverage"] = coverage
         text = json.dumps(body, indent=2, sort_keys=True) + "\n"
     else:
         lines = []
@@ -799,10 +806,49 @@ def _policy_test(args: argparse.Namespace) -> int:
             if args.verbose or r.outcome != "pass":
                 extra = f": {r.message}" if r.message else ""
                 lines.append(f"{r.outcome.upper():<5} {r.file}: data.{r.package}.{r.name}{extra}")
+        if coverage is not None:
+            for name, entry in coverage["modules"].items():
+                missed = _ranges(entry["not_covered"])
+                lines.append(f"COVER {entry['percent']:5.1f}%  {name}  ({entry['covered']}/{entry['lines']})"
+                             + (f"  not covered: {missed}" if missed else ""))
+            lines.append(f"coverage {coverage['percent']:.1f}% ({coverage['covered']}/{coverage['lines']} lines)")
         lines.append(f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors "
                      f"(engine {session.engine.name})")
         text = "\n".join(lines) + "\n"
     _emit(text, args.output)
     if counts["error"]:
         return EXIT_ERROR
+    if coverage is not None and args.min_coverage is not None and coverage["percent"] < args.min_coverage:
+        _error(f"line coverage {coverage['percent']:.1f}% is below --min-coverage {args.min_coverage:g}%")
+        return 1
     return 1 if counts["fail"] else 0
+
+
+def _coverage(session) -> dict:
+    """Line coverage of the non-test modules over the tests just run."""
+    measured = session.engine.line_coverage()
+    if not measured:
+        raise GateError(f"the {session.engine.name} engine reported no coverage")
+    modules, covered_total, lines_total = {}, 0, 0
+    for module in session.policies.modules:
+        if module.path.name.endswith("_test.rego"):
+            continue
+        covered, missed = measured.get(module.name, (set(), set()))
+        total = len(covered | missed)
+        modules[module.name] = {"covered": len(covered), "lines": total, "not_covered": sorted(missed),
+                                "percent": round(100.0 * len(covered) / total, 1) if total else 100.0}
+        covered_total += len(covered)
+        lines_total += total
+    percent = round(100.0 * covered_total / lines_total, 1) if lines_total else 100.0
+    return {"modules": modules, "covered": covered_total, "lines": lines_total, "percent": percent}
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] -> '3-5, 9'."""
+    out: list[str] = []
+    for n in numbers:
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)

@@ -145,3 +145,27 @@ def test_policy_docs_name_every_rule_and_its_example(tmp_path):
     stale.write_text(text.replace("Signature missing", "Signature absent"))
     proc = run_gate("policy", "docs", "--output", str(stale), "--check")
     assert proc.returncode == 1 and "stale" in proc.stderr
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_shipped_policies_have_90_percent_line_coverage(engine):
+    proc = run_gate("policy", "test", "--engine", engine, "--coverage", "--min-coverage", "90", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    coverage = json.loads(proc.stdout)["coverage"]
+    assert coverage["percent"] >= 90 and coverage["lines"] > 250
+    assert not any(name.endswith("_test.rego") for name in coverage["modules"])
+    assert coverage["modules"]["policies/gate/rules/dataset/integrity.rego"]["percent"] == 100.0
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_min_coverage_fails_on_an_untested_rule(engine, tmp_path):
+    write(tmp_path / "p" / "extra.rego", "package gate.rules.dataset.extra\n\n" + "".join(
+        f"# METADATA\n# title: T{i}\n# description: D\n# custom:\n#   id: extra.r{i}\n#   severity: low\n"
+        f"warn contains {{\"id\": \"extra.r{i}\", \"message\": \"m\"}} if {{\n\tinput.dataset.x{i} == {i}\n"
+        f"\tinput.dataset.y{i} == {i}\n\tinput.dataset.z{i} == {i}\n}}\n\n" for i in range(40)))
+    write(tmp_path / "p" / "extra_test.rego", "package gate.rules.dataset.extra\n\ntest_first if {\n"
+          "\tcount(warn) == 1 with input as {\"dataset\": {\"x0\": 0, \"y0\": 0, \"z0\": 0}}\n}\n")
+    proc = run_gate("policy", "test", "--engine", engine, "--policy", str(tmp_path / "p"), "--min-coverage", "90")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "below --min-coverage 90%" in proc.stderr
+    assert "extra.rego" in proc.stdout and "not covered:" in proc.stdout

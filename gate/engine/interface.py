@@ -49,6 +49,13 @@ class Engine(ABC):
     def evaluate(self, entrypoint: str, input: dict[str, Any]) -> Any:
         """The value of ``data.<entrypoint>`` for ``input``; undefined raises EngineError."""
 
+    coverage_enabled: bool = False
+    """When set before run_tests, evaluate_test records line coverage into ``line_coverage``."""
+
+    def line_coverage(self) -> dict[str, tuple[set[int], set[int]]]:
+        """Module name -> (covered lines, not covered lines) over the tests run; empty if unsupported."""
+        return {}
+
     def run_tests(self, policies: PolicySet) -> list[TestResult]:
         """Evaluate every ``test_`` rule, each in a clean evaluation without input."""
         results = []

@@ -76,8 +76,27 @@ class OpaEngine(Engine):
         return rows[0]["__gate_result__"]
 
     def evaluate_test(self, ref: str) -> Any:
-        rows = self._query(f"__gate_result__ := data.{normalize_ref(ref)}", None, self._engine)
+        query = f"__gate_result__ := data.{normalize_ref(ref)}"
+        if not self.coverage_enabled:
+            rows = self._query(query, None, self._engine)
+            return rows[0].get("__gate_result__") if rows else None
+        try:
+            rows = self._engine.eval_query(query, input=None, coverage=True)
+        except Exception as exc:
+            raise EngineError(f"OPA failed: {_message(exc)}") from None
+        report = getattr(self._engine, "last_coverage", None) or {}
+        covered_by = getattr(self, "_covered", None)
+        if covered_by is None:
+            covered_by = self._covered = {}
+        for name, entry in (report.get("files") or {}).items():
+            covered, missed = covered_by.setdefault(name, (set(), set()))
+            for key, target in (("covered", covered), ("not_covered", missed)):
+                for span in entry.get(key) or []:
+                    target.update(range(span["start"]["row"], span["end"]["row"] + 1))
         return rows[0].get("__gate_result__") if rows else None
+
+    def line_coverage(self) -> dict[str, tuple[set[int], set[int]]]:
+        return {name: (covered, missed - covered) for name, (covered, missed) in (getattr(self, "_covered", None) or {}).items()}
 
     def close(self) -> None:
         if self._engine is not None:

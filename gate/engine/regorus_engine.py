@@ -78,8 +78,17 @@ class RegorusEngine(Engine):
     def evaluate_test(self, ref: str) -> Any:
         if self._test_engine is None:
             self._test_engine = self._fresh(self._policies)
+            if self.coverage_enabled:
+                self._test_engine.set_enable_coverage(True)
         try:
             raw = self._test_engine.eval_rule_as_json(f"data.{normalize_ref(ref)}")
         except Exception as exc:
             raise EngineError(clean_message(exc)) from None
         return json.loads(raw) if raw is not None else None
+
+    def line_coverage(self) -> dict[str, tuple[set[int], set[int]]]:
+        if self._test_engine is None or not self.coverage_enabled:
+            return {}
+        report = json.loads(self._test_engine.get_coverage_report_as_json())
+        return {f["path"]: (set(f.get("covered") or ()), set(f.get("not_covered") or ()) - set(f.get("covered") or ()))
+                for f in report.get("files") or []}
