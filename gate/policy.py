@@ -14,7 +14,8 @@ import yaml
 from .errors import PolicyError
 from .loading import load_document
 
-DATA_NAMES = ("data.yaml", "data.yml", "data.json")
+DATA_NAMES = ("data.yaml", "data.yml", "data.json", "waivers.yaml", "waivers.yml", "waivers.json")
+WAIVER_FIELDS = {"rule", "dataset", "file", "field", "column", "fingerprint", "justification", "approver", "expires"}
 MAX_MODULE_BYTES = 4 * 1024 * 1024
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.M)
 _TEST_RULE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.M)
@@ -163,12 +164,47 @@ def _read_module(path: Path) -> str:
 
 
 def _load_data(path: Path) -> dict[str, Any]:
-    value, _ = load_document(path, PolicyError, str(path))
+    value, lines = load_document(path, PolicyError, str(path))
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise PolicyError("policy data must be a mapping at the top level", str(path))
+    if "waivers" in value:
+        validate_waivers(value["waivers"], str(path), lines)
     return value
+
+
+def validate_waivers(waivers: Any, shown: str, lines: dict | None = None) -> None:
+    """Every waiver names its rule and dataset, says why, who approved it and when it ends; an
+    expiry is mandatory (a waiver that never ends is a silent, permanent exception)."""
+    from datetime import date, datetime
+
+    if not isinstance(waivers, list):
+        raise PolicyError("waivers must be a list", shown)
+    for index, waiver in enumerate(waivers):
+        line = (lines or {}).get(("waivers", index))
+        where = f"waiver {index + 1}" + (f" (rule {waiver.get('rule')})" if isinstance(waiver, dict) and waiver.get("rule") else "")
+        if not isinstance(waiver, dict):
+            raise PolicyError(f"{where}: must be a mapping", shown, line)
+        unknown = sorted(set(waiver) - WAIVER_FIELDS)
+        if unknown:
+            raise PolicyError(f"{where}: unknown field {unknown[0]!r}", shown, line)
+        for key in ("rule", "dataset", "justification", "approver", "expires"):
+            value = waiver.get(key)
+            if isinstance(value, (date, datetime)):
+                waiver[key] = value = value.isoformat()
+            if not isinstance(value, str) or not value.strip():
+                what = "is mandatory: a waiver must end" if key == "expires" else "is required"
+                raise PolicyError(f"{where}: {key} {what}", shown, line)
+        text = waiver["expires"]
+        try:
+            if "T" in text:
+                datetime.fromisoformat(text.replace("Z", "+00:00"))
+            else:
+                date.fromisoformat(text)
+        except ValueError:
+            raise PolicyError(f"{where}: expires {text!r} is not a date (YYYY-MM-DD) or RFC 3339 time", shown,
+                              line) from None
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

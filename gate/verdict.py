@@ -59,9 +59,10 @@ class Violation:
 
 
 def _verdict_of(violations: tuple[Violation, ...]) -> str:
+    """Denies fail, warnings warn; waived violations are reported but decide nothing."""
     if any(v.level == "deny" for v in violations):
         return FAIL
-    if violations:
+    if any(v.level != "waived" for v in violations):
         return WARN
     return PASS
 

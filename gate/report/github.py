@@ -7,7 +7,7 @@ import os
 from ..verdict import Verdict
 from .interface import Reporter
 
-_COMMAND = {"deny": "error", "warn": "warning"}
+_COMMAND = {"deny": "error", "warn": "warning", "waived": "notice"}
 
 
 def _data(text: str) -> str:

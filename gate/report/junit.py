@@ -24,7 +24,11 @@ class JunitReporter(Reporter):
             for rule_id in ids:
                 case = ElementTree.SubElement(suite, "testcase", name=rule_id, classname=dataset.id)
                 denies = [v for v in by_id.get(rule_id, ()) if v.level == "deny"]
-                warns = [v for v in by_id.get(rule_id, ()) if v.level != "deny"]
+                warns = [v for v in by_id.get(rule_id, ()) if v.level not in ("deny", "waived")]
+                waived = [v for v in by_id.get(rule_id, ()) if v.level == "waived"]
+                if waived:
+                    ElementTree.SubElement(case, "system-err").text = "\n".join(
+                        f"waived until {v.details.get('waiver', {}).get('expires')}: {v.message}" for v in waived)
                 if denies:
                     failures += 1
                     failure = ElementTree.SubElement(case, "failure", message=denies[0].message,

@@ -87,6 +87,14 @@ class SarifReporter(Reporter):
         related = _finding_locations(violation, facts)
         if related:
             result["relatedLocations"] = related
+        waiver = violation.details.get("waiver") if violation.level == "waived" else None
+        if isinstance(waiver, dict):
+            # a waived violation stays in the report, suppressed with its justification (SARIF 3.35)
+            result["level"] = _LEVEL.get(str(violation.details.get("waived_level")), "warning")
+            result["suppressions"] = [{
+                "kind": "external", "status": "accepted",
+                "justification": f"{waiver.get('justification')} (approved by {waiver.get('approver')}, "
+                                 f"until {waiver.get('expires')})"}]
         return result
 
 

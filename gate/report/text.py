@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..verdict import ERROR, FAIL, PASS, WARN, Verdict, Violation
 from .interface import Reporter
 
-_COLORS = {PASS: "32", WARN: "33", FAIL: "31", ERROR: "35", "deny": "31", "warn": "33"}
+_COLORS = {PASS: "32", WARN: "33", FAIL: "31", ERROR: "35", "deny": "31", "warn": "33", "waived": "36"}
 
 
 class TextReporter(Reporter):
@@ -25,6 +25,10 @@ class TextReporter(Reporter):
             where = f"{where}:{v.line}"
         level = self._paint(f"{v.level:<4}", v.level)
         tail = f"  ({where})" if where else ""
+        waiver = v.details.get("waiver") if v.level == "waived" else None
+        if isinstance(waiver, dict):
+            tail += (f"\n        waived until {waiver.get('expires')} by {waiver.get('approver')}: "
+                     f"{waiver.get('justification')}")
         return f"  {level}  {v.severity:<8}  {v.id}: {v.message}{tail}"
 
     def render(self, verdict: Verdict) -> str:
