@@ -12,6 +12,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .errors import GateError
+from .verdict import GateFailure
 
 EXIT_ERROR = 2
 
@@ -82,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="do not read or write .gate/cache/")
     check.add_argument("--ci", action="store_true",
                        help="CI mode (also when CI=true): recompute every digest, never trust a cached stat")
+    check.add_argument("--record", type=Path, metavar="DIR",
+                       help="save each input document (facts; PII already redacted) for `gate policy impact`")
     _common(check)
 
     access = sub.add_parser("access", help="decide data access requests")
@@ -93,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--model-id")
     access.add_argument("--request", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
                         help="JSON/YAML files, each with one request or a list of them")
+    access.add_argument("--record", type=Path, metavar="DIR",
+                        help="save each input document for `gate policy impact`")
     _common(access)
 
     scan = sub.add_parser("scan", help="compute facts about data files without asking the policy")
@@ -225,6 +230,25 @@ def build_parser() -> argparse.ArgumentParser:
     pdocs.add_argument("--output", type=Path, metavar="FILE")
     pdocs.add_argument("--check", action="store_true", help="exit 1 when --output differs from what would be written")
     pdocs.add_argument("--debug", action="store_true")
+    pimpact = policy_sub.add_parser(
+        "impact", help="decisions that flip between the policies at git REF and the working tree",
+        description="Decide a corpus under the policies at --base REF and in the working tree and list every "
+                    "decision that changes (allow/deny, violations added or removed), grouped by rule. Corpus: "
+                    "recorded inputs (--corpus DIR, from `gate check/access --record DIR`), the datasets under "
+                    "PATHs, --request files, and requests replayed from --audit-log; by default the repository's "
+                    "datasets. Facts are computed with the working tree's policy data.")
+    pimpact.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="datasets to decide (default: the repository's)")
+    pimpact.add_argument("--base", required=True, metavar="REF", help="git ref of the policies to compare against")
+    pimpact.add_argument("--corpus", action="append", type=Path, default=[], metavar="DIR", help="recorded inputs")
+    pimpact.add_argument("--request", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
+                         help="access request files")
+    pimpact.add_argument("--audit-log", type=Path, metavar="FILE", help="replay the access requests of this (verified) log")
+    _audit_key_options(pimpact)
+    pimpact.add_argument("--fail-on-flip", action="store_true", help="exit 1 when any decision changes")
+    pimpact.add_argument("--format", default="text", choices=["text", "json"])
+    pimpact.add_argument("--output", type=Path, metavar="FILE")
+    pimpact.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
+    _common(pimpact, formats=False)
     ptest = policy_sub.add_parser("test", help="run the _test.rego rules, like `opa test`")
     ptest.add_argument("-v", "--verbose", action="store_true", help="list every test")
     ptest.add_argument("--coverage", action="store_true", help="report line coverage per module (tests excluded)")
@@ -418,7 +442,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
                 sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
                 return _render(Verdict("none", "none", __version__), args)
-        return _render(check_paths(paths, options), args)
+        return _render(check_paths(paths, options, record=args.record), args)
     if args.command == "access":
         return _render(_access(args), args)
     if args.command == "manifest":
@@ -441,6 +465,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _policy_lint(args)
     if args.command == "policy" and args.policy_command == "docs":
         return _policy_docs(args)
+    if args.command == "policy" and args.policy_command == "impact":
+        return _policy_impact(args)
     raise GateError(f"unknown command {args.command!r}")
 
 
@@ -477,7 +503,7 @@ def _access(args: argparse.Namespace):
         requests.append((request, "command line"))
     if not requests:
         raise GateError("give --subject, --dataset, --action and --purpose, or --request FILE")
-    return decide_access(requests, _options(args))
+    return decide_access(requests, _options(args), record=args.record)
 
 
 def _manifest(args: argparse.Namespace) -> int:
@@ -749,6 +775,47 @@ def _policy_lint(args: argparse.Namespace) -> int:
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
     _emit(render(findings, len(policies.modules), engines), args.output)
     return 1 if findings else 0
+
+
+def _policy_impact(args: argparse.Namespace) -> int:
+    from .core import DatasetIndex, Session, access_input, dataset_documents, load_requests, repo_for, utc_now_text
+    from .impact import audit_requests, load_corpus, render_text, run
+
+    options = _options(args)
+    documents = load_corpus(list(args.corpus))
+    requests = [(r, str(p)) for p in args.request for r in load_requests(p)]
+    repo = repo_for(list(args.paths), options)
+    if args.audit_log:
+        from .audit import load_key
+
+        requests += audit_requests(args.audit_log, load_key(args.audit_key_file, args.audit_key_env, repo.root))
+    failures: list = []
+    session = Session.open(options)  # the working tree's policy data computes the facts
+    try:
+        if args.paths or not (documents or requests):
+            documents += [("dataset", d.id, doc) for d, _, doc in dataset_documents(list(args.paths), options, session,
+                                                                                   failures)]
+        if requests:
+            index, context = DatasetIndex.build(repo), session.context(repo)
+            for request, origin in requests:
+                label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')} ({origin})"
+                try:
+                    documents.append(("access", label, access_input(request, index.find(str(request["dataset"])), context)))
+                except GateError as exc:
+                    failures.append(GateFailure(origin, str(exc)))
+    finally:
+        session.close()
+    flips, errors = run(args.base, list(options.policy_dirs), options.builtin_policies, list(options.data_files),
+                        options.engine, documents, utc_now_text(options.now))
+    errors = [f.message for f in failures] + errors
+    if args.format == "json":
+        body = {"base": args.base, "decisions": len(documents), "flips": [f.to_json() for f in flips], "errors": errors}
+        _emit(json.dumps(body, indent=2, sort_keys=True) + "\n", args.output)
+    else:
+        _emit(render_text(flips, len(documents), errors, args.base), args.output)
+    if errors:
+        return EXIT_ERROR
+    return 1 if flips and args.fail_on_flip else 0
 
 
 def _policy_docs(args: argparse.Namespace) -> int:

@@ -221,16 +221,15 @@ def _violations(decision: dict[str, Any], descriptor: Descriptor | None) -> tupl
     return tuple(sorted(out, key=lambda v: (v.level != "deny", v.id, v.file or "", v.message)))
 
 
-def check_paths(paths: list[Path], options: Options, session: Session | None = None) -> Verdict:
-    """Decide every dataset under ``paths``."""
+def dataset_documents(paths: list[Path], options: Options, session: Session, failures: list[GateFailure]):
+    """(descriptor, shown path, input document) for every readable dataset under ``paths``; what
+    cannot be read is added to ``failures``. The facts are computed here (cached by content)."""
     repo = repo_for(paths, options)
-    own = session is None
-    session = session or Session.open(options)
     cache = Cache(repo.root) if options.cache else None
     try:
-        descriptors, failures = discover(paths or [repo.root], repo)
+        descriptors, found = discover(paths or [repo.root], repo)
+        failures.extend(found)
         context = session.context(repo)
-        decided: list[DatasetVerdict] = []
         seen: dict[str, str] = {}
         for path in descriptors:
             shown = repo.rel(path)
@@ -247,21 +246,62 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                          "pii": pii_facts(descriptor, repo, digests, cache),
                          "poisoning": poisoning_facts(descriptor, repo, session.poisoning_thresholds, digests, cache),
                          "drift": drift_facts(descriptor, repo, cache)}
-                decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts, context))
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
                 continue
             except GateError as exc:
                 failures.append(GateFailure(exc.path or shown, str(exc)))
                 continue
-            decided.append(DatasetVerdict(
-                id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
-                facts=facts, allow=decision["allow"],
-            ))
-        return session.verdict("dataset", decided, failures)
+            yield descriptor, shown, dataset_input(descriptor, facts, context)
     finally:
         if cache is not None:
             cache.close()
+
+
+def record_input(directory: Path | None, kind: str, label: str, document: dict[str, Any]) -> None:
+    """Save an input document for `gate policy impact` (facts only: PII and secrets are redacted
+    previews already). One JSON file per decision, named by kind, label and content digest."""
+    if directory is None:
+        return
+    import hashlib
+    import json
+    import re
+
+    from .descriptor import write_atomic
+
+    body = {"gate_record": 1, "kind": kind, "label": label, "input": {**document, "context": {
+        k: v for k, v in document.get("context", {}).items() if k != "now"}}}
+    text = json.dumps(body, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:80]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{kind}-{safe}-{digest}.json", text)
+    except OSError as exc:
+        raise GateError(f"cannot record input: {exc.strerror}", str(directory)) from None
+
+
+def check_paths(paths: list[Path], options: Options, session: Session | None = None,
+                record: Path | None = None) -> Verdict:
+    """Decide every dataset under ``paths`` (saving each input document under ``record``)."""
+    own = session is None
+    session = session or Session.open(options)
+    try:
+        failures: list[GateFailure] = []
+        decided: list[DatasetVerdict] = []
+        for descriptor, shown, document in dataset_documents(paths, options, session, failures):
+            try:
+                decision = session.decide(DATASET_ENTRYPOINT, document)
+            except GateError as exc:
+                failures.append(GateFailure(shown, f"{shown}: {exc}"))
+                continue
+            record_input(record, "dataset", descriptor.id, document)
+            decided.append(DatasetVerdict(
+                id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
+                facts=document["facts"], allow=decision["allow"],
+            ))
+        return session.verdict("dataset", decided, failures)
+    finally:
         if own:
             session.close()
 
@@ -336,7 +376,8 @@ def access_input(request: dict[str, Any], descriptor: Descriptor | None, context
     return {"request": request, "dataset": dataset, "context": context}
 
 
-def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None) -> Verdict:
+def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None,
+                  record: Path | None = None) -> Verdict:
     """Decide access requests, each given with the file (or 'command line') it came from."""
     repo = repo_for([], options)
     own = session is None
@@ -349,7 +390,9 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
             label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')}"
             try:
                 descriptor = index.find(request["dataset"])
-                decision = session.decide(ACCESS_ENTRYPOINT, access_input(request, descriptor, context))
+                document = access_input(request, descriptor, context)
+                decision = session.decide(ACCESS_ENTRYPOINT, document)
+                record_input(record, "access", label, document)
             except GateError as exc:
                 failures.append(GateFailure(exc.path or origin, f"{origin}: {exc}" if not exc.path else str(exc)))
                 continue
