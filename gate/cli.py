@@ -35,6 +35,10 @@ def _common(parser: argparse.ArgumentParser, *, formats: bool = True) -> None:
     group.add_argument("--ca-bundle", metavar="FILE", help="CA bundle to verify the OPA server's certificate")
     group.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                        help="seconds to wait for the OPA server (default 5)")
+    group.add_argument("--bundle-key", type=Path, metavar="FILE",
+                       help="PEM public key that must have signed an OPA bundle given with --policy")
+    group.add_argument("--bundle-key-env", metavar="NAME", help="environment variable holding that key")
+    group.add_argument("--bundle-key-id", metavar="ID", help="key id the bundle must be signed under")
     group.add_argument("--now", metavar="RFC3339", help="decision time, for reproducible decisions")
     group.add_argument("--repo", type=Path, metavar="DIR", help="repository root (default: found from the paths)")
     if formats:
@@ -249,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     pimpact.add_argument("--output", type=Path, metavar="FILE")
     pimpact.add_argument("--no-cache", action="store_true", help=argparse.SUPPRESS)
     _common(pimpact, formats=False)
+    pbundle = policy_sub.add_parser("bundle", help="build an OPA bundle (optionally signed) from the policies")
+    bundle_sub = pbundle.add_subparsers(dest="bundle_command", metavar="ACTION", required=True)
+    pbuild = bundle_sub.add_parser("build", help="write .manifest, data.json, the modules and .signatures.json")
+    pbuild.add_argument("--out", type=Path, required=True, metavar="FILE", help="bundle file (.tar.gz)")
+    pbuild.add_argument("--sign", type=Path, metavar="KEY", dest="sign_key",
+                        help="PEM private key (ECDSA P-256 or Ed25519; mode 600, outside the repository)")
+    pbuild.add_argument("--sign-env", metavar="NAME", help="environment variable holding the signing key instead")
+    pbuild.add_argument("--key-id", default="gate", help="key id written in the signature (default: gate)")
+    pbuild.add_argument("--revision", help="bundle revision (default: the policy digest)")
+    _common(pbuild, formats=False)
     ptest = policy_sub.add_parser("test", help="run the _test.rego rules, like `opa test`")
     ptest.add_argument("-v", "--verbose", action="store_true", help="list every test")
     ptest.add_argument("--coverage", action="store_true", help="report line coverage per module (tests excluded)")
@@ -325,7 +339,17 @@ def _options(args: argparse.Namespace):
         now=_parse_now(getattr(args, "now", None)),
         repo_root=getattr(args, "repo", None),
         cache=not getattr(args, "no_cache", False),
+        bundle_key=_bundle_key(args),
+        bundle_key_id=getattr(args, "bundle_key_id", None),
     )
+
+
+def _bundle_key(args: argparse.Namespace):
+    if not (getattr(args, "bundle_key", None) or getattr(args, "bundle_key_env", None)):
+        return None
+    from .bundle import load_public_key
+
+    return load_public_key(args.bundle_key, args.bundle_key_env)
 
 
 def _parse_now(text: str | None) -> datetime | None:
@@ -394,7 +418,7 @@ def _audit_log_from_policy(args, root: Path) -> str | None:
     from .policy import builtin_policy_dir, load_policy_set
 
     dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
-    data = load_policy_set(dirs, list(options.data_files)).data if dirs else {}
+    data = load_policy_set(dirs, list(options.data_files), options.bundle_key, options.bundle_key_id).data if dirs else {}
     value = ((data.get("org") or {}).get("audit") or {}).get("log") if isinstance(data, dict) else None
     if not value:
         return None
@@ -467,6 +491,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _policy_docs(args)
     if args.command == "policy" and args.policy_command == "impact":
         return _policy_impact(args)
+    if args.command == "policy" and args.policy_command == "bundle":
+        return _policy_bundle(args)
     raise GateError(f"unknown command {args.command!r}")
 
 
@@ -816,6 +842,31 @@ def _policy_impact(args: argparse.Namespace) -> int:
     if errors:
         return EXIT_ERROR
     return 1 if flips and args.fail_on_flip else 0
+
+
+def _policy_bundle(args: argparse.Namespace) -> int:
+    from . import bundle
+    from .policy import builtin_policy_dir, load_policy_set
+
+    options = _options(args)
+    dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
+    if not dirs:
+        raise GateError("no policies: give --policy DIR or drop --no-builtin-policies")
+    policies = load_policy_set(dirs, list(options.data_files), options.bundle_key, options.bundle_key_id)
+    files = bundle.contents(policies, args.revision or policies.digest)
+    if args.sign_key or args.sign_env:
+        from .repo import find_root
+        from .signing import load_signing_key
+
+        key = load_signing_key(args.sign_key, args.sign_env, args.repo or find_root(Path.cwd()))
+        files[bundle.SIGNATURES] = bundle.sign(files, key, args.key_id)
+    try:
+        bundle.write(args.out, files)
+    except OSError as exc:
+        raise GateError(f"cannot write the bundle: {exc.strerror}", str(args.out)) from None
+    signed = f", signed as {args.key_id}" if bundle.SIGNATURES in files else ", unsigned"
+    sys.stdout.write(f"wrote {args.out}: {len(files)} files{signed}; revision {args.revision or policies.digest}\n")
+    return 0
 
 
 def _policy_docs(args: argparse.Namespace) -> int:

@@ -52,6 +52,10 @@ class Options:
     """Repository root; default found from the paths."""
     cache: bool = True
     """Reuse digests and facts from .gate/cache/."""
+    bundle_key: Any = None
+    """Public key that verifies a signed OPA bundle given as a policy."""
+    bundle_key_id: str | None = None
+    """Key id the bundle must be signed under."""
 
 
 def utc_now_text(now: datetime | None) -> str:
@@ -86,7 +90,7 @@ class Session:
         dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
         if not dirs:
             raise PolicyError("no policies: give --policy DIR or drop --no-builtin-policies")
-        policies = load_policy_set(dirs, list(options.data_files))
+        policies = load_policy_set(dirs, list(options.data_files), options.bundle_key, options.bundle_key_id)
         engine.load(policies)
         return cls(engine, policies, options)
 

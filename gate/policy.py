@@ -122,13 +122,22 @@ class PolicySet:
         return infos
 
 
-def load_policy_set(dirs: list[Path], data_files: list[Path] = ()) -> PolicySet:
-    """Read every .rego and data file under ``dirs``; then merge ``data_files`` over the data."""
+def load_policy_set(dirs: list[Path], data_files: list[Path] = (), bundle_key=None,
+                    bundle_key_id: str | None = None) -> PolicySet:
+    """Read every .rego and data file under ``dirs`` (an OPA bundle ``*.tar.gz`` is read, and its
+    signature verified with ``bundle_key``); then merge ``data_files`` over the data."""
     modules: list[Module] = []
     data: dict[str, Any] = {}
     for index, directory in enumerate(dirs):
         if not directory.exists():
             raise PolicyError("policy directory not found", str(directory))
+        if directory.is_file() and directory.name.endswith((".tar.gz", ".tgz")):
+            from .bundle import policy_set
+
+            bundle_modules, bundle_data = policy_set(directory, bundle_key, bundle_key_id)
+            modules.extend(bundle_modules)
+            data = deep_merge(data, bundle_data)
+            continue
         files = [directory] if directory.is_file() else sorted(p for p in directory.rglob("*") if p.is_file())
         label = f"{index}:{directory.name}" if index else directory.name
         for path in files:
