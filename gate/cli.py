@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="do not read or write .gate/cache/")
     check.add_argument("--ci", action="store_true",
                        help="CI mode (also when CI=true): recompute every digest, never trust a cached stat")
+    check.add_argument("--explain", action="store_true",
+                       help="for each violation, the rule's file:line and the input values it read")
     check.add_argument("--record", type=Path, metavar="DIR",
                        help="save each input document (facts; PII already redacted) for `gate policy impact`")
     _common(check)
@@ -100,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     access.add_argument("--model-id")
     access.add_argument("--request", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
                         help="JSON/YAML files, each with one request or a list of them")
+    access.add_argument("--explain", action="store_true",
+                        help="for each violation, the rule's file:line and the input values it read")
     access.add_argument("--record", type=Path, metavar="DIR",
                         help="save each input document for `gate policy impact`")
     _common(access)
@@ -466,7 +470,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
                 sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
                 return _render(Verdict("none", "none", __version__), args)
-        return _render(check_paths(paths, options, record=args.record), args)
+        return _render(check_paths(paths, options, record=args.record, explain=args.explain), args)
     if args.command == "access":
         return _render(_access(args), args)
     if args.command == "manifest":
@@ -529,7 +533,7 @@ def _access(args: argparse.Namespace):
         requests.append((request, "command line"))
     if not requests:
         raise GateError("give --subject, --dataset, --action and --purpose, or --request FILE")
-    return decide_access(requests, _options(args), record=args.record)
+    return decide_access(requests, _options(args), record=args.record, explain=args.explain)
 
 
 def _manifest(args: argparse.Namespace) -> int:

@@ -285,20 +285,40 @@ def record_input(directory: Path | None, kind: str, label: str, document: dict[s
         raise GateError(f"cannot record input: {exc.strerror}", str(directory)) from None
 
 
+def _explainer(session: Session, explain: bool):
+    """A function adding each violation's rule location and the input values it read (--explain)."""
+    if not explain:
+        return lambda decision, document: None
+    if session.policies is None:
+        raise PolicyError("--explain needs local policies; it does not work with --engine opa-server")
+    from .explain import explain as explain_one, rule_index
+
+    index = rule_index(session.policies)
+
+    def add(decision: dict[str, Any], document: dict[str, Any]) -> None:
+        for violation in decision["violations"]:
+            found = explain_one(str(violation.get("id")), document, index)
+            if found is not None:
+                violation["explain"] = found
+    return add
+
+
 def check_paths(paths: list[Path], options: Options, session: Session | None = None,
-                record: Path | None = None) -> Verdict:
+                record: Path | None = None, explain: bool = False) -> Verdict:
     """Decide every dataset under ``paths`` (saving each input document under ``record``)."""
     own = session is None
     session = session or Session.open(options)
     try:
         failures: list[GateFailure] = []
         decided: list[DatasetVerdict] = []
+        add_explanations = _explainer(session, explain)
         for descriptor, shown, document in dataset_documents(paths, options, session, failures):
             try:
                 decision = session.decide(DATASET_ENTRYPOINT, document)
             except GateError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
                 continue
+            add_explanations(decision, document)
             record_input(record, "dataset", descriptor.id, document)
             decided.append(DatasetVerdict(
                 id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
@@ -381,12 +401,13 @@ def access_input(request: dict[str, Any], descriptor: Descriptor | None, context
 
 
 def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None,
-                  record: Path | None = None) -> Verdict:
+                  record: Path | None = None, explain: bool = False) -> Verdict:
     """Decide access requests, each given with the file (or 'command line') it came from."""
     repo = repo_for([], options)
     own = session is None
     session = session or Session.open(options)
     try:
+        add_explanations = _explainer(session, explain)
         context = session.context(repo)
         index = DatasetIndex.build(repo)
         decided, failures = [], []
@@ -396,6 +417,7 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
                 descriptor = index.find(request["dataset"])
                 document = access_input(request, descriptor, context)
                 decision = session.decide(ACCESS_ENTRYPOINT, document)
+                add_explanations(decision, document)
                 record_input(record, "access", label, document)
             except GateError as exc:
                 failures.append(GateFailure(exc.path or origin, f"{origin}: {exc}" if not exc.path else str(exc)))

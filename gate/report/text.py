@@ -29,6 +29,11 @@ class TextReporter(Reporter):
         if isinstance(waiver, dict):
             tail += (f"\n        waived until {waiver.get('expires')} by {waiver.get('approver')}: "
                      f"{waiver.get('justification')}")
+        explained = v.details.get("explain")
+        if isinstance(explained, dict):
+            tail += f"\n        rule {explained.get('rule')}"
+            for path, value in (explained.get("looked_at") or {}).items():
+                tail += f"\n          {path} = {value}"
         return f"  {level}  {v.severity:<8}  {v.id}: {v.message}{tail}"
 
     def render(self, verdict: Verdict) -> str:
