@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from .lint import COLLECTED, _get, _head, _metadata_above, _package, _parse
+from .lint import COLLECTED, _head, _package, _parse, annotated_rules
 from .policy import PolicySet
 
 MAX_VALUE = 160
@@ -129,15 +129,7 @@ def rule_index(policies: PolicySet) -> dict[str, RuleSource]:
             if name and name not in ("deny", "warn") and "." not in name:
                 helpers.setdefault(name, set()).update(
                     p for chain in _refs(rule) if (p := _input_path(chain, aliases)))
-        lines = module.source.splitlines()
-        for rule in ast.get("rules") or []:
-            name, _, _, line = _head(rule)
-            if name not in ("deny", "warn"):
-                continue
-            meta, _ = _metadata_above(lines, line - 1)
-            rule_id = _get(meta or {}, "custom.id")
-            if not rule_id:
-                continue
+        for rule_id, _, line, _, rule in annotated_rules(module, ast):
             chains = list(_refs(rule))
             paths = {p for chain in chains if (p := _input_path(chain, aliases))}
             for chain in chains:

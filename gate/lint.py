@@ -169,6 +169,19 @@ def _get(meta: dict, dotted: str) -> Any:
     return value
 
 
+def annotated_rules(module: Module, ast: dict) -> Iterator[tuple[str, str, int, dict, dict]]:
+    """(rule id, deny|warn, head line, METADATA, the parsed rule) of every annotated deny/warn rule."""
+    lines = module.source.splitlines()
+    for rule in ast.get("rules") or []:
+        name, _, _, line = _head(rule)
+        if name not in ("deny", "warn"):
+            continue
+        meta, _ = _metadata_above(lines, line - 1)
+        rule_id = _get(meta or {}, "custom.id")
+        if rule_id:
+            yield str(rule_id), name, line, meta or {}, rule
+
+
 def _probe(engine: str, name: str, arity: int) -> bool:
     """Whether ``engine`` knows the builtin ``name`` (a tiny module calling it with ``arity`` args)."""
     from .engine import create_engine

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lint import COLLECTED, _head, _metadata_above, _package, _parse, _get
+from .lint import COLLECTED, _get, _package, _parse, annotated_rules
 from .policy import Module, PolicySet
 
 
@@ -53,14 +53,8 @@ def collect(policies: PolicySet) -> list[RuleDoc]:
         package = _package(ast)
         if not package.startswith(COLLECTED):
             continue
-        lines = module.source.splitlines()
-        for rule in ast.get("rules") or []:
-            name, _, _, line = _head(rule)
-            if name not in ("deny", "warn"):
-                continue
-            meta, _ = _metadata_above(lines, line - 1)
-            rule_id = _get(meta or {}, "custom.id")
-            if not rule_id or rule_id in docs:
+        for rule_id, name, line, meta, _ in annotated_rules(module, ast):
+            if rule_id in docs:
                 continue
             docs[rule_id] = RuleDoc(
                 id=str(rule_id), title=str(_get(meta, "title") or ""), level=name,
