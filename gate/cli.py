@@ -631,6 +631,13 @@ def _report_compliance(args: argparse.Namespace) -> int:
 
 def _keygen(args: argparse.Namespace) -> int:
     from .keys import write_secret_file
+    from .repo import find_root
+
+    parent = args.out.resolve().parent
+    root = find_root(parent)
+    if (root / ".git").exists() or (root / ".gate.yaml").exists():
+        raise GateError(f"refusing to write a private key inside the repository {root}: keep keys out of it",
+                        str(args.out))
 
     if args.kind == "age":
         from .age import X25519Identity

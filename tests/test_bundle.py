@@ -170,3 +170,14 @@ def test_hostile_bundles_are_refused(tmp_path, case):
         target.write_bytes(gzip.compress(out.getvalue()))
     proc = _check(target)
     assert proc.returncode == 2 and "hostile.tar.gz" in proc.stderr, proc.stderr
+
+
+def test_a_decompression_bomb_is_refused_without_expanding_it(tmp_path):
+    target = tmp_path / "bomb.tar.gz"
+    block = b"\0" * (1 << 20)
+    with gzip.open(target, "wb", compresslevel=9) as handle:
+        for _ in range(300):  # 300 MiB of zeros in a few hundred KiB
+            handle.write(block)
+    assert target.stat().st_size < 2 * 1024 * 1024
+    proc = _check(target)
+    assert proc.returncode == 2 and "expands beyond 256 MiB" in proc.stderr

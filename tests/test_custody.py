@@ -629,3 +629,10 @@ def test_a_dsse_verifier_from_the_in_toto_project_accepts_gate_signatures(env):
 
     with pytest.raises(VerificationError, match="Found: 0"):
         altered.verify(keys, 1)
+
+
+def test_keygen_refuses_to_write_a_key_inside_a_repository(env):
+    for kind in ("signing", "age"):
+        proc = run_gate("keygen", kind, "--out", str(env.root / f"{kind}.key"))
+        assert proc.returncode == 2 and "inside the repository" in proc.stderr
+        assert not (env.root / f"{kind}.key").exists()
