@@ -127,3 +127,74 @@ def test_engines_agree(engines, entrypoint, make):
     # The generated corpus must exercise both outcomes and most rules, or agreement proves little.
     assert outcomes["allow"] > 5 and outcomes["deny"] > 5, outcomes
     assert len(ids) >= 8, ids
+
+
+RULE_IDS = ["integrity.file_mismatch", "integrity.file_missing", "source.trust_below_minimum", "signature.missing",
+            "signature.untrusted", "sealing.plain_files", "compliance.legal_basis_missing", "integrity.no_manifest"]
+KEYIDS = ["k-all", "k-hr", "k-conf", "k-unknown"]
+
+
+def custody_inputs(count: int, seed: int = 3) -> list[dict]:
+    """Generated dataset inputs with signature and sealing facts, for the custody rules and waivers."""
+    rng = random.Random(seed)
+    inputs = generated_dataset_inputs(count, seed)
+    for index, document in enumerate(inputs):
+        if rng.random() < 0.2:
+            document["dataset"]["id"] = f"hr-{index}"
+        signatures = [{"keyid": rng.choice(KEYIDS), "signer": rng.choice([None, "someone"]),
+                       "status": rng.choice(["valid", "valid", "invalid", "unknown_signer"]),
+                       "problem": rng.choice([None, "the lock's files differ from the signed ones"])}
+                      for _ in range(rng.choice([0, 0, 1, 1, 2]))]
+        files = document["facts"]["integrity"]["files"]
+        plain = [f["path"] for f in files if rng.random() < 0.5]
+        document["facts"]["signature"] = {"present": bool(signatures), "count": len(signatures),
+                                          "signatures": signatures,
+                                          "valid_keyids": sorted({s["keyid"] for s in signatures if s["status"] == "valid"})}
+        document["facts"]["sealing"] = {"files": len(files), "sealed": len(files) - len(plain), "plain_files": plain,
+                                        "plain_count": len(plain), "all_sealed": bool(files) and not plain,
+                                        "sealed_without_plain_digest": rng.sample([f"{p}.age" for p in plain],
+                                                                                  min(len(plain), rng.randint(0, 1)))}
+    return inputs
+
+
+def custody_data(inputs: list[dict], seed: int = 4) -> dict:
+    rng = random.Random(seed)
+    waivers = []
+    for document in rng.sample(inputs, len(inputs) // 3):
+        waiver = {"rule": rng.choice(RULE_IDS), "dataset": document["dataset"]["id"], "justification": "j",
+                  "approver": "a@example.com",
+                  "expires": rng.choice(["2019-01-01", "2026-09-30", "2026-12-31", "2030-01-01T00:00:00Z"])}
+        if rng.random() < 0.3:
+            waiver["file"] = rng.choice([document["dataset"]["path"], "d/f0.csv", "elsewhere"])
+        waivers.append(waiver)
+    signers = {"k-all": {"name": "all"}, "k-hr": {"name": "hr", "datasets": ["hr-*"]},
+               "k-conf": {"name": "conf", "classifications": ["confidential"]}}
+    return {"waivers": waivers, "org": {"signers": signers}}
+
+
+def test_engines_agree_on_custody_rules_and_waivers():
+    from gate.policy import PolicySet, deep_merge
+
+    inputs = custody_inputs(400)
+    base = load_policy_set([builtin_policy_dir()])
+    policies = PolicySet(base.modules, deep_merge(base.data, custody_data(inputs)))
+    loaded = {}
+    for name in ENGINES:
+        loaded[name] = create_engine(name)
+        loaded[name].load(policies)
+    seen_ids, levels = set(), set()
+    try:
+        for document in inputs:
+            decisions = {name: _canonical(engine.evaluate("gate.dataset.decision", document))
+                         for name, engine in loaded.items()}
+            assert len(set(decisions.values())) == 1, (document, decisions)
+            decision = json.loads(next(iter(decisions.values())))
+            seen_ids.update(v["id"] for v in decision["violations"])
+            levels.update(v["level"] for v in decision["violations"])
+    finally:
+        for engine in loaded.values():
+            engine.close()
+    # the corpus reaches every custody rule and every waiver outcome, or agreement proves little
+    assert {"signature.missing", "signature.invalid", "signature.untrusted", "sealing.plain_files",
+            "sealing.plain_digest_missing", "waiver.expired", "waiver.stale"} <= seen_ids, seen_ids
+    assert {"deny", "warn", "waived"} <= levels
