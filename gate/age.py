@@ -278,31 +278,28 @@ Recipient = X25519Recipient | ScryptRecipient
 Identity = X25519Identity | ScryptIdentity
 
 
-def parse_recipients(text: str) -> list[X25519Recipient]:
-    """Recipients from a recipients file: one ``age1...`` per line, ``#`` comments."""
+def _key_lines(text: str, parse, what: str) -> list:
+    """One key per line, ``#`` comments; an error names the line, never the key."""
     out = []
     for number, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         try:
-            out.append(X25519Recipient.parse(line))
+            out.append(parse(line))
         except AgeError:
-            raise AgeError(f"line {number} is not an age recipient (age1...)") from None
+            raise AgeError(f"line {number} is not {what}") from None
     return out
+
+
+def parse_recipients(text: str) -> list[X25519Recipient]:
+    """Recipients from a recipients file: one ``age1...`` per line, ``#`` comments."""
+    return _key_lines(text, X25519Recipient.parse, "an age recipient (age1...)")
 
 
 def parse_identities(text: str) -> list[X25519Identity]:
     """Identities from an identity file: ``AGE-SECRET-KEY-1...`` lines, ``#`` comments."""
-    out = []
-    for number, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        try:
-            out.append(X25519Identity.parse(line))
-        except AgeError:
-            raise AgeError(f"line {number} is not an age identity (AGE-SECRET-KEY-1...)") from None
+    out = _key_lines(text, X25519Identity.parse, "an age identity (AGE-SECRET-KEY-1...)")
     if not out:
         raise AgeError("no age identity in the file")
     return out

@@ -570,7 +570,7 @@ def _manifest(args: argparse.Namespace) -> int:
 
 def _seal(args: argparse.Namespace) -> int:
     from . import sealing
-    from .core import Options, repo_for
+    from .core import Options, for_each_dataset, repo_for
 
     options = Options(repo_root=args.repo)
     repo = repo_for(list(args.paths), options)
@@ -580,8 +580,8 @@ def _seal(args: argparse.Namespace) -> int:
         recipients = sealing.recipients_from(args.recipient, args.recipients_file, args.passphrase_env, args.work_factor)
         # with a passphrase the sealed file is opened again and compared before the plain one goes
         verify = sealing.identities_from(None, args.passphrase_env, None) if args.passphrase_env else None
-        results, failures = sealing.run(list(args.paths), options,
-                                        lambda d, r: sealing.seal_dataset(d, r, recipients, verify))
+        results, failures = for_each_dataset(list(args.paths), options,
+                                             lambda d, r: sealing.seal_dataset(d, r, recipients, verify))
         for result in results:
             note = f"; {result.dropped_signatures} signature(s) dropped: re-sign" if result.dropped_signatures else ""
             sys.stdout.write(f"sealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)){note}\n")
@@ -598,8 +598,8 @@ def _seal(args: argparse.Namespace) -> int:
         options = _options(args)
         session = Session.open(options)
         try:
-            results, failures = sealing.run(list(args.paths), options,
-                                            lambda d, r: sealing.unseal_dataset(d, r, identities, out, session))
+            results, failures = for_each_dataset(list(args.paths), options,
+                                                 lambda d, r: sealing.unseal_dataset(d, r, identities, out, session))
         finally:
             session.close()
         for result in results:

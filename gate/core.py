@@ -190,6 +190,22 @@ def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailur
     return unique, failures
 
 
+def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list, list[GateFailure]]:
+    """``action(descriptor, repo)`` for every dataset under ``paths``; a GateError (or an OSError)
+    becomes a failure naming the dataset, and the others still run."""
+    repo = repo_for(paths, options)
+    descriptors, failures = discover(paths or [repo.root], repo)
+    results = []
+    for path in descriptors:
+        try:
+            results.append(action(load_descriptor(path, repo), repo))
+        except GateError as exc:
+            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
+        except OSError as exc:
+            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: {exc.strerror or exc.__class__.__name__}"))
+    return results, failures
+
+
 def owning_descriptor(path: Path, repo: Repo) -> Path | None:
     """The nearest dataset.yaml at or above a data file, without leaving the repository."""
     from .hooks import owning_datasets

@@ -361,23 +361,21 @@ def _read_sealed(entry: ManifestEntry, repo, keys: list, kind: str, options: dic
     """Open a sealed file into an anonymous in-memory file (never onto a disk), hashing the
     plaintext; parse it with pandas's own reader only once its digest is the lock's plain digest.
     (A pipe that a thread decrypts into while pandas parses was measured slower here.)"""
-    from .age import AgeError, decrypt_stream
-    from .sealing import BackgroundDigest
+    from .age import AgeError
+    from .sealing import decrypt_digest
 
     if not hasattr(os, "memfd_create"):
         return None
     fd = os.memfd_create("gate-plain", getattr(os, "MFD_CLOEXEC", 0))
     try:
-        digest = BackgroundDigest()  # hashed on the other core while this one decrypts
         try:
-            with open(repo.root / entry.path, "rb", buffering=0) as reader, \
-                    os.fdopen(os.dup(fd), "wb", buffering=0) as writer:
-                decrypt_stream(reader, writer, keys, on_plain=digest.update)
+            with os.fdopen(os.dup(fd), "wb", buffering=0) as writer:
+                digest = decrypt_digest(repo.root / entry.path, writer, keys)
         except AgeError as exc:
             raise _sealed_error(exc, entry) from None
         except OSError as exc:
             raise _integrity(f"cannot read ({exc.strerror})", ["integrity.file_missing"], entry.path) from None
-        if digest.hexdigest() != entry.plain_sha256 or os.fstat(fd).st_size != entry.plain_size:
+        if digest != (entry.plain_sha256, entry.plain_size) or os.fstat(fd).st_size != entry.plain_size:
             raise _integrity(f"{entry.path} opens to other bytes than the lock's plain digest (a file sealed for "
                              "another dataset or version)", ["integrity.file_mismatch"], entry.path)
         path = _fd_path(fd)

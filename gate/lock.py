@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .core import Options, discover, repo_for
+from .core import Options, discover, for_each_dataset, repo_for
 from .descriptor import load_descriptor, load_manifest, render_manifest, write_atomic
 from .errors import GateError
 from .facts.integrity import MISMATCH, MISSING, OK, OUTSIDE, UNDECLARED, build_manifest, integrity_facts
@@ -36,30 +36,26 @@ class LockUpdate:
 
 def update_manifests(paths: list[Path], options: Options) -> tuple[list[LockUpdate], list[GateFailure]]:
     """Rewrite dataset.lock for every dataset under ``paths`` (only when its content changes)."""
-    repo = repo_for(paths, options)
-    descriptors, failures = discover(paths or [repo.root], repo)
-    updates = []
-    for path in descriptors:
+
+    def update(descriptor, repo) -> LockUpdate:
+        manifest = build_manifest(descriptor, repo)
+        lock = descriptor.manifest_path
+        previous = load_manifest(lock, repo) if lock.exists() else None
+        dropped = 0
+        if previous is not None and previous.files == manifest.files:
+            manifest = previous  # unchanged files keep their signatures
+        elif previous is not None:
+            dropped = len(previous.signatures)  # they vouch for files that are no longer there
+        text = render_manifest(manifest)
         try:
-            descriptor = load_descriptor(path, repo)
-            manifest = build_manifest(descriptor, repo)
-            lock = descriptor.manifest_path
-            previous = load_manifest(lock, repo) if lock.exists() else None
-            dropped = 0
-            if previous is not None and previous.files == manifest.files:
-                manifest = previous  # unchanged files keep their signatures
-            elif previous is not None:
-                dropped = len(previous.signatures)  # they vouch for files that are no longer there
-            text = render_manifest(manifest)
             old = lock.read_text("utf-8") if lock.exists() else None
             if old != text:
                 write_atomic(lock, text)
-            updates.append(LockUpdate(repo.rel(lock), len(manifest.files), old != text, dropped))
-        except GateError as exc:
-            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
         except OSError as exc:
-            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: cannot write lock: {exc.strerror}"))
-    return updates, failures
+            raise GateError(f"{repo.rel(descriptor.path)}: cannot write lock: {exc.strerror}") from None
+        return LockUpdate(repo.rel(lock), len(manifest.files), old != text, dropped)
+
+    return for_each_dataset(paths, options, update)
 
 
 def verify_manifests(paths: list[Path], options: Options) -> Verdict:
@@ -94,23 +90,18 @@ def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, k
     from .core import utc_now_text
     from .signing import keyid_of, load_signing_key, sign_manifest, with_signature
 
-    repo = repo_for(paths, options)
-    key = load_signing_key(key_file, key_env, repo.root)
-    descriptors, failures = discover(paths or [repo.root], repo)
-    signed = []
-    for path in descriptors:
-        try:
-            descriptor = load_descriptor(path, repo)
-            facts = integrity_facts(descriptor, repo)
-            if facts.manifest is None:
-                raise GateError(f"no {facts.manifest_path}: run `gate manifest update` first", descriptor.relpath)
-            bad = [f for f in facts.files if f.status != OK]
-            if bad:
-                raise GateError(f"refusing to sign: {bad[0].path} is {bad[0].status.replace('_', ' ')} against the lock",
-                                facts.manifest_path)
-            envelope = sign_manifest(facts.manifest, key, utc_now_text(options.now))
-            write_atomic(descriptor.manifest_path, render_manifest(with_signature(facts.manifest, envelope)))
-            signed.append((facts.manifest_path, keyid_of(key.public_key())))
-        except GateError as exc:
-            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
-    return signed, failures
+    key = load_signing_key(key_file, key_env, repo_for(paths, options).root)
+
+    def sign(descriptor, repo) -> tuple[str, str]:
+        facts = integrity_facts(descriptor, repo)
+        if facts.manifest is None:
+            raise GateError(f"no {facts.manifest_path}: run `gate manifest update` first", descriptor.relpath)
+        bad = [f for f in facts.files if f.status != OK]
+        if bad:
+            raise GateError(f"refusing to sign: {bad[0].path} is {bad[0].status.replace('_', ' ')} against the lock",
+                            facts.manifest_path)
+        envelope = sign_manifest(facts.manifest, key, utc_now_text(options.now))
+        write_atomic(descriptor.manifest_path, render_manifest(with_signature(facts.manifest, envelope)))
+        return facts.manifest_path, keyid_of(key.public_key())
+
+    return for_each_dataset(paths, options, sign)

@@ -46,14 +46,18 @@ def targets_for(paths: list[Path], repo: Repo) -> tuple[list[tuple[Path, str, st
     return list(items.values()), errors
 
 
-def _add_dataset(descriptor: Descriptor, repo: Repo, items, errors) -> None:
+def _add_dataset(descriptor: Descriptor, repo: Repo, items, errors) -> list[str]:
+    """Add the descriptor's files; returns the sealed ones, which are not scanned."""
     coverage = covered_files(descriptor, repo)
     for outside in coverage.outside:
         errors.append({"file": outside, "message": f"{outside}: outside the repository, not read"})
+    sealed = []
     for path in coverage.inside:
         if path.name.endswith(SEALED_SUFFIX):
-            continue  # ciphertext: listed in the facts as sealed, scanned before sealing
+            sealed.append(repo.rel(path))  # ciphertext: listed in the facts as sealed, scanned before sealing
+            continue
         _add_file(path, repo, descriptor.schema.format, items, errors)
+    return sealed
 
 
 def _add_file(path: Path, repo: Repo, declared: str | None, items, errors) -> None:
@@ -116,7 +120,7 @@ def pii_facts(descriptor: Descriptor, repo: Repo, digests: dict[str, str] | None
     has_key = bool(os.environ.get("GATE_FINGERPRINT_KEY")) or (repo.root / KEY_FILE).exists()
     items: dict[str, tuple[Path, str, str | None]] = {}
     errors: list[dict[str, str]] = []
-    _add_dataset(descriptor, repo, items, errors)
+    sealed = _add_dataset(descriptor, repo, items, errors)
     entries = load_baseline(baseline) if baseline.exists() else {}
     if entries and not has_key:
         raise GateError(f"a PII baseline exists but no fingerprint key ({KEY_FILE} or GATE_FINGERPRINT_KEY)",
@@ -147,6 +151,6 @@ def pii_facts(descriptor: Descriptor, repo: Repo, digests: dict[str, str] | None
         "pii_columns": summary["pii_columns"],
         "baselined": len(result.baselined),
         "unscanned": [s["file"] for s in summary["skipped"]],
-        "sealed_unscanned": [repo.rel(p) for p in covered_files(descriptor, repo).inside if p.name.endswith(SEALED_SUFFIX)],
+        "sealed_unscanned": sealed,
         "notes": summary["notes"],
     }

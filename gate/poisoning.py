@@ -15,13 +15,8 @@ from .repo import Repo
 FACTS_VERSION = "1"
 
 
-def _all_sealed(descriptor: Descriptor, repo: Repo) -> bool:
-    inside = covered_files(descriptor, repo).inside
-    return bool(inside) and all(p.name.endswith(SEALED_SUFFIX) for p in inside)
-
-
-def _items_for_descriptor(descriptor: Descriptor, repo: Repo) -> list[tuple[Path, str, str | None]]:
-    coverage = covered_files(descriptor, repo)
+def _items_for_descriptor(descriptor: Descriptor, repo: Repo, coverage=None) -> list[tuple[Path, str, str | None]]:
+    coverage = coverage or covered_files(descriptor, repo)
     if coverage.outside:
         raise GateError("points outside the repository, not read", coverage.outside[0])
     from .readers import detect_format
@@ -151,9 +146,10 @@ def poisoning_facts(descriptor: Descriptor, repo: Repo, thresholds: dict, digest
     if not descriptor.schema.label:
         return {"status": "skipped", "reason": "no schema.label in the descriptor"}
     from .facts.poisoning import analyze, load_table
-    if _all_sealed(descriptor, repo):
+    coverage = covered_files(descriptor, repo)
+    if coverage.inside and all(p.name.endswith(SEALED_SUFFIX) for p in coverage.inside):
         return {"status": "skipped", "reason": "the files are sealed (age); analyse them before sealing"}
-    items = _items_for_descriptor(descriptor, repo)
+    items = _items_for_descriptor(descriptor, repo, coverage)
     key = _content_key(items, digests or {})
     config = _config_digest(descriptor, thresholds)
     if cache is not None and key:

@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 import queue
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from . import age
-from .core import Options, discover, repo_for
-from .descriptor import Descriptor, Manifest, ManifestEntry, load_descriptor, load_manifest, render_manifest, write_atomic
+from .descriptor import Descriptor, Manifest, ManifestEntry, load_manifest, render_manifest, write_atomic
 from .errors import GateError
 from .facts.integrity import MISMATCH, OK, SEALED_SUFFIX, UNDECLARED, hash_file, integrity_facts
 from .keys import read_secret_file, secret_from_env
 from .repo import Repo
-from .verdict import GateFailure
 
 
 class SealError(GateError):
@@ -140,39 +138,49 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _temporary(directory: Path, name: str):
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=directory)
-    return os.fdopen(fd, "wb"), Path(tmp)
-
-
-def seal_file(source: Path, target: Path, entry: ManifestEntry, recipients: list, shown: str,
-              verify_with: list | None = None) -> ManifestEntry:
-    """Seal one file into ``target`` atomically; returns the lock entry for the sealed file."""
-    handle, tmp = _temporary(target.parent, target.name)
+@contextmanager
+def _written_atomically(target: Path, shown: str, verb: str):
+    """A temporary file beside ``target`` (written, fsynced and checked by the caller) that
+    replaces ``target`` only when the block ends without error; it never outlives a failure."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    tmp = Path(name)
     try:
-        plain, sealed = BackgroundDigest(), BackgroundDigest()
-        with handle, open(source, "rb", buffering=0) as reader:
-            age.encrypt_stream(reader, handle, recipients, on_plain=plain.update, on_sealed=sealed.update)
-            handle.flush()
-            os.fsync(handle.fileno())
-        plain_sha, sealed_sha = plain.hexdigest(), sealed.hexdigest()
-        if plain_sha != entry.sha256 or plain.size != entry.size:
-            raise SealError("the file changed while it was sealed (it no longer matches the lock); nothing sealed", shown)
-        if verify_with:
-            check = hashlib.sha256()
-            with open(tmp, "rb", buffering=0) as reader:
-                age.decrypt_stream(reader, None, verify_with, on_plain=check.update)
-            if check.hexdigest() != entry.sha256:
-                raise SealError("the sealed file does not open to the same bytes; nothing sealed", shown)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle, tmp
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except age.AgeError as exc:
         raise SealError(exc.message, shown) from None
     except OSError as exc:
-        raise SealError(f"cannot seal: {exc.strerror}", shown) from None
+        raise SealError(f"cannot {verb}: {exc.strerror}", shown) from None
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def decrypt_digest(source: Path, writer, identities: list) -> tuple[str, int]:
+    """Decrypt ``source`` into ``writer`` (None: nowhere), hashing the plaintext on the other core;
+    returns its sha256 and size. Raises AgeError (NoKeyError for the wrong key)."""
+    digest = BackgroundDigest()
+    with open(source, "rb", buffering=0) as reader:
+        age.decrypt_stream(reader, writer, identities, on_plain=digest.update)
+    return digest.hexdigest(), digest.size
+
+
+def seal_file(source: Path, target: Path, entry: ManifestEntry, recipients: list, shown: str,
+              verify_with: list | None = None) -> ManifestEntry:
+    """Seal one file into ``target`` atomically; returns the lock entry for the sealed file."""
+    with _written_atomically(target, shown, "seal") as (handle, tmp):
+        plain, sealed = BackgroundDigest(), BackgroundDigest()
+        with open(source, "rb", buffering=0) as reader:
+            age.encrypt_stream(reader, handle, recipients, on_plain=plain.update, on_sealed=sealed.update)
+        handle.flush()
+        os.fsync(handle.fileno())
+        plain_sha, sealed_sha = plain.hexdigest(), sealed.hexdigest()
+        if plain_sha != entry.sha256 or plain.size != entry.size:
+            raise SealError("the file changed while it was sealed (it no longer matches the lock); nothing sealed", shown)
+        if verify_with and decrypt_digest(tmp, None, verify_with)[0] != entry.sha256:
+            raise SealError("the sealed file does not open to the same bytes; nothing sealed", shown)
     return ManifestEntry(entry.path + SEALED_SUFFIX, sealed_sha, sealed.size, entry.sha256, entry.size)
 
 
@@ -247,35 +255,10 @@ def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir
 def open_sealed_to(source: Path, target: Path, entry: ManifestEntry, identities: list, shown: str) -> None:
     """Decrypt ``source`` into ``target`` via a temporary file; kept only when the plaintext's
     digest and size are the lock's."""
-    handle, tmp = _temporary(target.parent, target.name)
-    try:
-        digest = BackgroundDigest()
-        with handle, open(source, "rb", buffering=0) as reader:
-            age.decrypt_stream(reader, handle, identities, on_plain=digest.update)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if digest.hexdigest() != entry.plain_sha256 or digest.size != entry.plain_size:
+    with _written_atomically(target, shown, "unseal") as (handle, _):
+        digest = decrypt_digest(source, handle, identities)
+        handle.flush()
+        os.fsync(handle.fileno())
+        if digest != (entry.plain_sha256, entry.plain_size):
             raise SealError("the opened plaintext does not match the lock's plain digest (a file sealed "
                             "for another dataset or version); not written", shown)
-        os.replace(tmp, target)
-    except age.AgeError as exc:
-        raise SealError(exc.message, shown) from None
-    except OSError as exc:
-        raise SealError(f"cannot unseal: {exc.strerror}", shown) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
-def run(paths: list[Path], options: Options, action: Callable[[Descriptor, Repo], SealResult]
-        ) -> tuple[list[SealResult], list[GateFailure]]:
-    """Apply ``action`` to every dataset under ``paths``; errors are collected per dataset."""
-    repo = repo_for(paths, options)
-    descriptors, failures = discover(paths or [repo.root], repo)
-    results = []
-    for path in descriptors:
-        try:
-            results.append(action(load_descriptor(path, repo), repo))
-        except GateError as exc:
-            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
-    return results, failures
