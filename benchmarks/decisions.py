@@ -1,7 +1,7 @@
 """Time per decision, through gate and as the raw engine call on the same policy and input.
 
 Prints, for every installed engine: median and p99 of an access decision and of a dataset
-decision (gate: descriptor parse + integrity facts + input + engine + verdict; raw: the engine's
+decision (gate: descriptor parse + every fact + input + engine + verdict; raw: the engine's
 own evaluate on the identical input document), their ratio (gate's own overhead), and the first
 decision of a fresh process-level session including policy load. No assertions: numbers only.
 
@@ -18,9 +18,9 @@ from pathlib import Path
 
 from gate.core import (ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, DatasetIndex, Options, Session, access_input,
                        check_paths, dataset_input, decide_access)
+from gate.core import dataset_facts
 from gate.descriptor import load_descriptor
 from gate.engine import installed_engines
-from gate.facts.integrity import integrity_facts
 from gate.repo import Repo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +61,7 @@ def bench_engine(name: str, rounds: int) -> list[str]:
     repo = Repo.at(REPO)
     context = session.context(repo)
     descriptor = load_descriptor(DATASET / "dataset.yaml", repo)
-    dataset_doc = dataset_input(descriptor, {"integrity": integrity_facts(descriptor, repo).to_json()}, context)
+    dataset_doc = dataset_input(descriptor, dataset_facts(descriptor, repo, session).facts, context)
     access_doc = access_input(REQUEST, DatasetIndex.build(repo).find(REQUEST["dataset"]), context)
 
     rows = []

@@ -118,7 +118,7 @@ class AuditLog:
                     try:
                         head = json.loads(last)
                         seq, previous = int(head["seq"]), str(head["hash"])
-                    except (ValueError, KeyError, TypeError):
+                    except (ValueError, KeyError, TypeError, RecursionError):
                         raise AuditError("the last audit entry is unreadable; run `gate audit verify`", shown) from None
                 else:
                     seq, previous = 0, GENESIS
@@ -154,10 +154,12 @@ class AuditLog:
                 if not line.endswith(b"\n"):
                     problem = "truncated (the last line is incomplete)"
                 try:
+                    if len(line) > MAX_LINE:
+                        raise ValueError
                     entry = json.loads(line)
                     if not isinstance(entry, dict):
                         raise ValueError
-                except ValueError:
+                except (ValueError, RecursionError):
                     return self._bad(expected, f"line {number} is not a JSON entry" if problem is None else problem,
                                      count, head)
                 if problem:
@@ -223,7 +225,7 @@ def verdict_entries(verdict, actor: str, action: str) -> list[dict[str, Any]]:
         reasons = sorted({v.id for v in entry.violations})
         record = {"actor": actor, "action": action, "dataset": entry.id, "decision": entry.verdict,
                   "allow": bool(entry.allow), "reasons": reasons, "policy_digest": verdict.policy_digest,
-                  "engine": verdict.engine}
+                  "engine": verdict.engine, "decision_time": verdict.now, "now_pinned": verdict.now_pinned}
         request = entry.facts.get("request") if isinstance(entry.facts, dict) else None
         if isinstance(request, dict):
             record.update({"actor": str(request.get("subject", actor)), "action": str(request.get("action", action)),
@@ -232,7 +234,7 @@ def verdict_entries(verdict, actor: str, action: str) -> list[dict[str, Any]]:
     for failure in verdict.errors:
         out.append({"actor": actor, "action": action, "dataset": None, "decision": "error", "allow": False,
                     "reasons": ["error"], "path": failure.path, "policy_digest": verdict.policy_digest,
-                    "engine": verdict.engine})
+                    "engine": verdict.engine, "decision_time": verdict.now, "now_pinned": verdict.now_pinned})
     return out
 
 

@@ -112,10 +112,9 @@ def write(path: Path, files: dict[str, bytes]) -> None:
             info = tarfile.TarInfo("/" + name)
             info.size, info.mtime, info.mode = len(files[name]), 0, 0o644
             tar.addfile(info, io.BytesIO(files[name]))
-    tmp = path.with_name(f".{path.name}.partial")
-    with open(tmp, "wb") as handle:
-        handle.write(gzip.compress(raw.getvalue(), mtime=0))
-    tmp.replace(path)
+    from ._fs import write_atomic
+
+    write_atomic(path, gzip.compress(raw.getvalue(), mtime=0))
 
 
 def read(path: Path) -> dict[str, bytes]:

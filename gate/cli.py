@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     seal.add_argument("--work-factor", type=int, default=18, metavar="LOG2N",
                       help="scrypt work factor for --passphrase-env (default 18, as age)")
     seal.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
+    seal.add_argument("--data", action="append", type=Path, default=[], metavar="FILE",
+                      help="policy data merged over gate's data.yaml (poisoning thresholds for the bound facts)")
     seal.add_argument("--debug", action="store_true")
 
     unseal = sub.add_parser("unseal", help="decrypt sealed dataset files into a directory, checked against the lock")
@@ -191,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     unseal.add_argument("-i", "--identity", type=Path, metavar="FILE",
                         help="age identity file (AGE-SECRET-KEY-1...), mode 600, outside the repository")
     unseal.add_argument("--passphrase-env", metavar="NAME", help="variable holding the passphrase")
+    unseal.add_argument("--force", action="store_true", help="replace files that exist in --out (atomically)")
     _common(unseal, formats=False)
 
     keygen = sub.add_parser("keygen", help="create a signing key (Ed25519) or an age identity; prints the public half")
@@ -318,7 +321,15 @@ def _hook(argv: list[str]) -> int:
 
 
 def _error(message: str) -> None:
-    print(f"gate: error: {message}", file=sys.stderr)
+    from .facts.view import escape_name
+
+    try:
+        from .facts.pii.redact import Redactor
+
+        message = Redactor().text(message)
+    except Exception:  # the error path must never fail: a message is still better than none
+        pass
+    print(f"gate: error: {escape_name(message)}", file=sys.stderr)
 
 
 def _options(args: argparse.Namespace):
@@ -340,7 +351,7 @@ def _options(args: argparse.Namespace):
         opa_token=token,
         ca_bundle=getattr(args, "ca_bundle", None),
         timeout=getattr(args, "timeout", 5.0),
-        now=_parse_now(getattr(args, "now", None)),
+        now=parse_now(getattr(args, "now", None)),
         repo_root=getattr(args, "repo", None),
         cache=not getattr(args, "no_cache", False),
         bundle_key=_bundle_key(args),
@@ -356,15 +367,20 @@ def _bundle_key(args: argparse.Namespace):
     return load_public_key(args.bundle_key, args.bundle_key_env)
 
 
-def _parse_now(text: str | None) -> datetime | None:
-    if not text:
+def parse_now(text: str | None, what: str = "--now") -> datetime | None:
+    """A pinned decision time: RFC 3339 (a date alone is midnight UTC), within years 1..9999 in UTC."""
+    if text is None or text == "":
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise GateError(f"--now: {text!r} is not an RFC 3339 time") from None
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except (ValueError, TypeError):
+        raise GateError(f"{what}: {str(text)[:64]!r} is not an RFC 3339 time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise GateError(f"{what}: {str(text)[:64]!r} is out of range once converted to UTC") from None
     return moment
 
 
@@ -381,9 +397,28 @@ def _emit(text: str, output: Path | None) -> None:
         raise GateError(f"cannot write report: {exc.strerror}", str(output)) from None
 
 
+def redacted(verdict):
+    """The verdict with PII and secrets in names (paths, ids, messages) masked, for every output."""
+    import dataclasses
+
+    from .facts.pii.redact import Redactor
+
+    redactor = Redactor()
+    datasets = tuple(dataclasses.replace(d, id=redactor.text(d.id), path=redactor.text(d.path), violations=tuple(
+        dataclasses.replace(v, message=redactor.text(v.message), file=redactor.text(v.file) if v.file else v.file)
+        for v in d.violations)) for d in verdict.datasets)
+    errors = tuple(dataclasses.replace(e, path=redactor.text(e.path), message=redactor.text(e.message))
+                   for e in verdict.errors)
+    return dataclasses.replace(verdict, datasets=datasets, errors=errors,
+                               notices=tuple(redactor.text(n) for n in verdict.notices))
+
+
 def _render(verdict, args) -> int:
     from . import report
 
+    verdict = redacted(verdict)
+    for notice in verdict.notices:
+        sys.stderr.write(f"gate: note: {notice}\n")
     extra = []
     for spec in getattr(args, "report", []) or []:
         name, sep, target = spec.partition("=")
@@ -464,12 +499,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             from .core import repo_for
 
             repo = repo_for([], options)
-            paths = [repo.root] if args.all else _changed_datasets(repo.root, args.changed_since)
+            paths, base_version = ([repo.root], {}) if args.all else _changed_datasets(repo.root, args.changed_since)
             if not paths:
                 from .verdict import Verdict
 
                 sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
                 return _render(Verdict("none", "none", __version__), args)
+            return _render(check_paths(paths, options, record=args.record, explain=args.explain,
+                                       base_version=base_version), args)
         return _render(check_paths(paths, options, record=args.record, explain=args.explain), args)
     if args.command == "access":
         return _render(_access(args), args)
@@ -500,24 +537,36 @@ def _dispatch(args: argparse.Namespace) -> int:
     raise GateError(f"unknown command {args.command!r}")
 
 
-def _changed_datasets(root: Path, ref: str) -> list[Path]:
-    """Datasets owning a file changed between the merge base with ``ref`` and the working tree."""
-    import subprocess
+def _changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]:
+    """Datasets owning a file changed between the merge base with ``ref`` and the working tree, and
+    for each the highest version its lock was signed at in the merge base (a rollback below it is
+    denied)."""
+    from .descriptor import MANIFEST_NAME, load_manifest
+    from .repo import GitError, Repo, git, safe_ref
+    from .signing import signed_versions
 
-    from .hooks import owning_datasets
-
+    repo = Repo.at(root)
     try:
-        proc = subprocess.run(["git", "-C", str(root), "diff", "--name-only", "-z", "--merge-base", ref, "--"],
-                              capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise GateError(f"--changed-since: cannot run git ({exc.__class__.__name__})") from None
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1][:200]
-        raise GateError(f"--changed-since {ref}: git diff failed: {reason}")
-    top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
-    base = Path(top.stdout.strip() or root)
-    files = [str(base / name) for name in proc.stdout.split("\0") if name]
-    return owning_datasets(files, root)
+        ref = safe_ref(ref, "--changed-since")
+        changed = git(root, "diff", "--name-only", "-z", "--merge-base", ref, "--")
+        top = Path(git(root, "rev-parse", "--show-toplevel").strip() or root)
+        base = git(root, "merge-base", ref, "HEAD").strip()
+    except GitError as exc:
+        raise GateError(f"--changed-since {ref[:80]}: {exc.message}") from None
+    owners = sorted({o for o in (repo.owning_dataset(top / name) for name in changed.split("\0") if name) if o})
+    versions: dict[str, int] = {}
+    for owner in owners:
+        lock_rel = repo.rel(owner / MANIFEST_NAME)
+        text = git(root, "show", f"{base}:./{lock_rel}", check=False)
+        if not text:
+            continue
+        try:
+            signed = signed_versions(load_manifest(owner / MANIFEST_NAME, repo, text=text))
+        except GateError:
+            continue
+        if signed:
+            versions[lock_rel] = max(signed)
+    return owners, versions
 
 
 def _access(args: argparse.Namespace):
@@ -544,7 +593,7 @@ def _manifest(args: argparse.Namespace) -> int:
         from .lock import sign_manifests
 
         signed, failures = sign_manifests(list(args.paths), options, args.key_file, args.key_env)
-        lines = [f"signed  {path}  as {keyid[:16]}" for path, keyid in signed]
+        lines = [f"signed  {path}  as {keyid[:16]}, version {version}" for path, keyid, version in signed]
         sys.stdout.write("".join(line + "\n" for line in lines))
         for failure in failures:
             _error(failure.message)
@@ -570,7 +619,7 @@ def _manifest(args: argparse.Namespace) -> int:
 
 def _seal(args: argparse.Namespace) -> int:
     from . import sealing
-    from .core import Options, for_each_dataset, repo_for
+    from .core import Options, Session, for_each_dataset, repo_for
 
     options = Options(repo_root=args.repo)
     repo = repo_for(list(args.paths), options)
@@ -580,14 +629,17 @@ def _seal(args: argparse.Namespace) -> int:
         recipients = sealing.recipients_from(args.recipient, args.recipients_file, args.passphrase_env, args.work_factor)
         # with a passphrase the sealed file is opened again and compared before the plain one goes
         verify = sealing.identities_from(None, args.passphrase_env, None) if args.passphrase_env else None
+        session = Session.open(_options(args))  # the policy data's thresholds for the bound poisoning facts
+        try:
+            settings = session.settings(repo_root=repo.root)
+        finally:
+            session.close()
         results, failures = for_each_dataset(list(args.paths), options,
-                                             lambda d, r: sealing.seal_dataset(d, r, recipients, verify))
+                                             lambda d, r: sealing.seal_dataset(d, r, recipients, verify, settings))
         for result in results:
             note = f"; {result.dropped_signatures} signature(s) dropped: re-sign" if result.dropped_signatures else ""
             sys.stdout.write(f"sealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)){note}\n")
     else:
-        from .core import Session
-
         from .keys import inside
 
         out = args.out
@@ -595,11 +647,17 @@ def _seal(args: argparse.Namespace) -> int:
             raise GateError("--out lies inside the repository: plaintext there is one `git add` from being "
                             "committed; unseal outside it", str(out))
         identities = sealing.identities_from(args.identity, args.passphrase_env, repo.root)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise GateError(f"cannot create the output directory: {exc.strerror}", str(out)) from None
+        if out.is_symlink() or not out.is_dir():
+            raise GateError("--out must be a directory (not a link)", str(out))
         options = _options(args)
         session = Session.open(options)
         try:
-            results, failures = for_each_dataset(list(args.paths), options,
-                                                 lambda d, r: sealing.unseal_dataset(d, r, identities, out, session))
+            results, failures = for_each_dataset(list(args.paths), options, lambda d, r: sealing.unseal_dataset(
+                d, r, identities, out, session, force=args.force))
         finally:
             session.close()
         for result in results:
@@ -683,14 +741,15 @@ def _scan_pii(args: argparse.Namespace) -> int:
         result.baselined.extend(result.findings)
         for file_result in result.files:
             file_result.findings = []
-    body = result.to_json()
-    body["errors"] = errors
+    from .facts.pii.redact import Redactor
+
+    body = Redactor().document({**result.to_json(), "errors": errors})
     if args.format == "json":
         _emit(_pii_json(body), args.output)
     else:
         _emit(_pii_text(body), args.output)
-    if errors:
-        return EXIT_ERROR
+    if errors or body["summary"]["problems"]:
+        return EXIT_ERROR  # a file that cannot be read unambiguously is not a clean file
     return 1 if body["findings"] else 0
 
 
@@ -746,7 +805,9 @@ def _poisoning_text(body: dict) -> str:
     lines.append(f"risk {p['risk']}: {p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; "
                  f"medium above {p['thresholds']['medium']:.0%}, high above {p['thresholds']['high']:.0%}) "
                  f"in {body['timing_s']['total']:.1f} s")
-    return "\n".join(lines) + "\n"
+    from ._text import printable
+
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _pii_json(body: dict) -> str:
@@ -774,13 +835,17 @@ def _pii_text(body: dict) -> str:
         lines.append(f"ERROR  {error['message']}")
     for skipped in body["summary"]["skipped"]:
         lines.append(f"SKIPPED  {skipped['file']}: {skipped['reason']}")
+    for problem in body["summary"]["problems"]:
+        lines.append(f"PROBLEM  {problem['file']}: {problem['message']} (scanned as text; not loadable)")
     for note in body["summary"]["notes"]:
         lines.append(f"NOTE  {note['file']}: {note['note']}")
     summary = body["summary"]
     counts = ", ".join(f"{k} {v}" for k, v in summary["by_type"].items()) or "none"
     lines.append(f"{summary['findings']} finding(s) in {summary['files']} file(s) ({counts}); "
                  f"{summary['baselined']} accepted by the baseline; {len(body['errors'])} error(s)")
-    return "\n".join(lines) + "\n"
+    from ._text import printable
+
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _eval(args: argparse.Namespace) -> int:

@@ -13,13 +13,9 @@ from .cache import Cache
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .engine import Engine, create_engine
 from .errors import EngineError, GateError, PolicyError, RequestError
-from .facts.integrity import integrity_facts, sealing_facts
-from .pii import pii_facts
-from .poisoning import drift_facts, poisoning_facts
 from .loading import load_document, validate
 from .policy import PolicySet, builtin_policy_dir, load_policy_set
-from .repo import SKIP_DIRS, Repo, find_root
-from .signing import signature_facts
+from .repo import Repo, find_root
 from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
 
 DATASET_ENTRYPOINT = "gate.dataset.decision"
@@ -60,8 +56,14 @@ class Options:
 
 def utc_now_text(now: datetime | None) -> str:
     """RFC 3339 UTC text (seconds) of the decision time."""
-    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    try:
+        moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise GateError("--now: the time is out of range once converted to UTC") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+LEVELS = ("deny", "warn", "waived", "error")
 
 
 @dataclass
@@ -86,13 +88,62 @@ class Session:
             if options.policy_dirs or options.data_files:
                 raise PolicyError("--policy and --data do not apply to --engine opa-server: load them into the server")
             engine.load(None)
-            return cls(engine, None, options)
+            session = cls(engine, None, options)
+            session.waivers  # noqa: B018
+            return session
         dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
         if not dirs:
             raise PolicyError("no policies: give --policy DIR or drop --no-builtin-policies")
         policies = load_policy_set(dirs, list(options.data_files), options.bundle_key, options.bundle_key_id)
         engine.load(policies)
-        return cls(engine, policies, options)
+        session = cls(engine, policies, options)
+        session.waivers  # noqa: B018 (validated now, whatever defined them: fail closed before any decision)
+        return session
+
+    def data(self, ref: str, default: Any = None) -> Any:
+        """A value of the policy data as the engine sees it (``org.signers``); ``default`` when undefined."""
+        if self.policies is not None:
+            value: Any = self.policies.data
+            for part in ref.split("."):
+                if not isinstance(value, dict) or part not in value:
+                    return default
+                value = value[part]
+            return value
+        value = self.engine.data(ref)
+        return default if value is None else value
+
+    @property
+    def waivers(self) -> list[dict[str, Any]]:
+        """``data.waivers`` as the engine sees it — from data files, a bundle's data.json or a Rego
+        module alike — validated once; anything but a list of valid waivers fails the run (exit 2)."""
+        if not hasattr(self, "_waivers"):
+            from .policy import validate_waivers
+
+            value = self.engine.data("waivers")
+            if value is None:
+                value = []  # undefined: no waivers
+            validate_waivers(value, "data.waivers (as the engine sees it: data files, a bundle or a Rego module)")
+            self._waivers = value
+        return self._waivers
+
+    def require_pinned_time_allowed(self, what: str) -> None:
+        """A pinned decision time for access decisions and the loader only where the policy data allows
+        it (org.time.allow_pinned): otherwise an expired grant could be brought back by choosing the time."""
+        if self.options.now is None:
+            return
+        if self.data("org.time.allow_pinned", False) is not True:
+            raise GateError(f"{what}: a pinned decision time (--now / now=) is refused; the policy data does not "
+                            "allow it (org.time.allow_pinned)")
+
+    def settings(self, base_version: dict[str, int] | None = None, repo_root: Path | None = None):
+        """What facts depend on besides the data (signers, thresholds, the fingerprint key)."""
+        from .facts.collect import Settings
+        from .facts.pii.redact import load_key
+
+        if not hasattr(self, "_fingerprint_key"):
+            self._fingerprint_key = load_key(repo_root)
+        return Settings(signers=self.signers, thresholds=self.poisoning_thresholds,
+                        fingerprint_key=self._fingerprint_key, base_version=dict(base_version or {}))
 
     @property
     def poisoning_thresholds(self) -> dict[str, float]:
@@ -107,14 +158,8 @@ class Session:
         if not hasattr(self, "_signers"):
             from .signing import trusted_signers
 
-            if self.policies is not None:
-                raw = (self.policies.data.get("org") or {}).get("signers") if isinstance(self.policies.data, dict) else None
-            else:
-                try:
-                    raw = self.engine.evaluate("org.signers", {})
-                except EngineError:
-                    raw = None  # the server holds no signers: every signature is from an unknown signer
-            self._signers = trusted_signers(raw)
+            # a server without signers: every signature is from an unknown signer
+            self._signers = trusted_signers(self.data("org.signers"))
         return self._signers
 
     @property
@@ -125,25 +170,56 @@ class Session:
         return self.policies.digest
 
     def context(self, repo: Repo) -> dict[str, Any]:
-        """The context block of every input document."""
+        """The context block of every input document (``now_pinned``: the time was given, not read)."""
         return {
             "now": utc_now_text(self.options.now),
+            "now_pinned": self.options.now is not None,
             "repo": repo.root.name,
             "commit": repo.commit(),
             "gate_version": __version__,
         }
 
     def decide(self, entrypoint: str, document: dict[str, Any]) -> dict[str, Any]:
-        """Evaluate an entrypoint and check the decision's shape; fail closed on anything else."""
+        """Evaluate an entrypoint and check the decision; anything but a well-formed one is an engine
+        error (exit 2), from every engine: allow with a deny or error, an unknown level, a violation
+        waived by no valid waiver."""
         decision = self.engine.evaluate(entrypoint, document)
+        where = f"data.{entrypoint}"
         if not isinstance(decision, dict) or not isinstance(decision.get("allow"), bool) \
                 or not isinstance(decision.get("violations"), list) \
                 or not all(isinstance(v, dict) for v in decision["violations"]):
-            raise EngineError(f"data.{entrypoint} returned a malformed decision (need allow and violations)")
+            raise EngineError(f"{where} returned a malformed decision (need allow and violations)")
+        for violation in decision["violations"]:
+            level = violation.get("level")
+            if level not in LEVELS or not isinstance(violation.get("id"), str):
+                raise EngineError(f"{where} returned a violation with level {str(level)[:20]!r} "
+                                  f"(not one of {', '.join(LEVELS)}) or no id")
+            if level in ("deny", "error") and decision["allow"]:
+                raise EngineError(f"{where} allowed despite a {level}-level violation {violation['id'][:80]}")
+            if level == "waived" and not self._waiver_matches(violation, document):
+                raise EngineError(f"{where} marked {violation['id'][:80]} waived without a valid, active waiver")
         return decision
 
-    def verdict(self, kind: str, datasets: Iterable[DatasetVerdict], errors: Iterable[GateFailure]) -> Verdict:
-        """Wrap decided datasets and failures in a run verdict."""
+    def _waiver_matches(self, violation: dict[str, Any], document: dict[str, Any]) -> bool:
+        from .policy import waiver_active
+
+        waiver = violation.get("waiver")
+        dataset = (document.get("dataset") or {}).get("id")
+        if not isinstance(waiver, dict):
+            return False
+        now = (document.get("context") or {}).get("now")
+        for candidate in self.waivers:
+            if candidate.get("rule") == violation.get("id") == waiver.get("rule") and \
+                    candidate.get("dataset") == dataset == waiver.get("dataset") and \
+                    all(candidate.get(k) in (None, violation.get(k)) for k in ("file", "field", "column", "fingerprint")) \
+                    and waiver_active(candidate, now):
+                return True
+        return False
+
+    def verdict(self, kind: str, datasets: Iterable[DatasetVerdict], errors: Iterable[GateFailure],
+                notices: Iterable[str] = ()) -> Verdict:
+        """Wrap decided datasets and failures in a run verdict (with the decision time, and whether it
+        was pinned)."""
         prefix = f"gate.rules.{kind}."
         rules = {} if self.policies is None else {
             rule_id: info for rule_id, info in self.policies.rules().items()
@@ -152,6 +228,7 @@ class Session:
         return Verdict(
             engine=self.engine.name, policy_digest=self.digest, gate_version=__version__,
             datasets=tuple(datasets), errors=tuple(errors), kind=kind, rules=rules,
+            now=utc_now_text(self.options.now), now_pinned=self.options.now is not None, notices=tuple(notices),
         )
 
     def close(self) -> None:
@@ -167,25 +244,32 @@ def repo_for(paths: list[Path], options: Options) -> Repo:
 
 
 def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailure]]:
-    """Descriptor files named by ``paths``: files as given, directories searched for dataset.yaml."""
+    """Descriptor files named by ``paths``: descriptors as given, directories searched by the one walker,
+    a data file's owning dataset. A descriptor the walker would never find (under .git, node_modules,
+    a virtualenv ...) is not a dataset of the repository: refused, as the loader refuses it."""
     found: list[Path] = []
     failures: list[GateFailure] = []
     for path in paths:
-        if path.is_dir():
-            hits = sorted(_walk(path))
+        shown = repo.rel(path)
+        if path.is_dir() and not path.is_symlink():
+            hits = repo.descriptors(path)
             if not hits:
-                failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no {DESCRIPTOR_NAME} found"))
+                failures.append(GateFailure(shown, f"{shown}: no {DESCRIPTOR_NAME} found"))
             found.extend(hits)
-        elif path.suffix in (".yaml", ".yml"):
-            found.append(path)
-        elif path.exists() or path.is_symlink():
-            owner = owning_descriptor(path, repo)
-            if owner is None:
-                failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: not inside any dataset (no {DESCRIPTOR_NAME} above it)"))
+        elif path.name == DESCRIPTOR_NAME or path.suffix in (".yaml", ".yml"):
+            if repo.skipped(path):
+                failures.append(GateFailure(shown, f"{shown}: lies in a directory gate never searches for "
+                                                   "datasets (.git, .gate, node_modules, a virtualenv); not a dataset"))
             else:
-                found.append(owner)
+                found.append(path)
+        elif path.exists() or path.is_symlink():
+            owner = repo.owning_dataset(path)
+            if owner is None:
+                failures.append(GateFailure(shown, f"{shown}: not inside any dataset (no {DESCRIPTOR_NAME} above it)"))
+            else:
+                found.append(owner / DESCRIPTOR_NAME)
         else:
-            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: no such file or directory"))
+            failures.append(GateFailure(shown, f"{shown}: no such file or directory"))
     unique = list(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
     return unique, failures
 
@@ -195,10 +279,13 @@ def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list,
     becomes a failure naming the dataset, and the others still run."""
     repo = repo_for(paths, options)
     descriptors, failures = discover(paths or [repo.root], repo)
+    index = DatasetIndex.build(repo) if descriptors else None
     results = []
     for path in descriptors:
         try:
-            results.append(action(load_descriptor(path, repo), repo))
+            descriptor = load_descriptor(path, repo)
+            index.check_unique(descriptor)
+            results.append(action(descriptor, repo))
         except GateError as exc:
             failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
         except OSError as exc:
@@ -208,26 +295,16 @@ def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list,
 
 def owning_descriptor(path: Path, repo: Repo) -> Path | None:
     """The nearest dataset.yaml at or above a data file, without leaving the repository."""
-    from .hooks import owning_datasets
-
-    owners = owning_datasets([str(path)], repo.root)
-    return owners[0] / DESCRIPTOR_NAME if owners else None
-
-
-def _walk(directory: Path):
-    for root, dirs, files in os.walk(directory):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        if DESCRIPTOR_NAME in files:
-            yield Path(root) / DESCRIPTOR_NAME
+    owner = repo.owning_dataset(path)
+    return owner / DESCRIPTOR_NAME if owner else None
 
 
 def dataset_input(descriptor: Descriptor, facts: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
-    """The input document for data.gate.dataset.decision."""
-    return {
-        "dataset": {**descriptor.document, "path": descriptor.relpath},
-        "facts": facts,
-        "context": context,
-    }
+    """The input document for data.gate.dataset.decision (names holding PII masked)."""
+    from .facts.pii.redact import Redactor
+
+    dataset = Redactor().document({**descriptor.document, "path": descriptor.relpath})
+    return {"dataset": dataset, "facts": facts, "context": context}
 
 
 def _violations(decision: dict[str, Any], descriptor: Descriptor | None) -> tuple[Violation, ...]:
@@ -241,31 +318,40 @@ def _violations(decision: dict[str, Any], descriptor: Descriptor | None) -> tupl
     return tuple(sorted(out, key=lambda v: (v.level != "deny", v.id, v.file or "", v.message)))
 
 
-def dataset_documents(paths: list[Path], options: Options, session: Session, failures: list[GateFailure]):
+def open_cache(repo: Repo, options: Options, notices: list[str]):
+    """The fact cache of this run, or None (``notices`` say why when someone should know)."""
+    return Cache.open(repo.root, notices) if options.cache else None
+
+
+def dataset_facts(descriptor: Descriptor, repo: Repo, session: Session, cache=None, *, keep: bool = False,
+                  base_version: dict[str, int] | None = None):
+    """The dataset view and every fact of it (see gate.facts.collect)."""
+    from .facts.collect import collect
+    from .facts.view import build_view
+
+    return collect(build_view(descriptor, repo), session.settings(base_version, repo.root), cache, keep=keep)
+
+
+def dataset_documents(paths: list[Path], options: Options, session: Session, failures: list[GateFailure],
+                      notices: list[str] | None = None, base_version: dict[str, int] | None = None):
     """(descriptor, shown path, input document) for every readable dataset under ``paths``; what
     cannot be read is added to ``failures``. The facts are computed here (cached by content)."""
     repo = repo_for(paths, options)
-    cache = Cache(repo.root) if options.cache else None
+    notices = notices if notices is not None else []
+    cache = open_cache(repo, options, notices)
     try:
         descriptors, found = discover(paths or [repo.root], repo)
         failures.extend(found)
+        if not descriptors:
+            return
+        index = DatasetIndex.build(repo)
         context = session.context(repo)
-        seen: dict[str, str] = {}
         for path in descriptors:
             shown = repo.rel(path)
             try:
                 descriptor = load_descriptor(path, repo)
-                if descriptor.id in seen:
-                    raise GateError(f"dataset id {descriptor.id!r} is also used by {seen[descriptor.id]}", shown)
-                seen[descriptor.id] = shown
-                integrity = integrity_facts(descriptor, repo, cache)
-                digests = {f.path: f.sha256 for f in integrity.files if f.sha256}
-                facts = {"integrity": integrity.to_json(),
-                         "signature": signature_facts(integrity.manifest, session.signers),
-                         "sealing": sealing_facts(integrity),
-                         "pii": pii_facts(descriptor, repo, digests, cache),
-                         "poisoning": poisoning_facts(descriptor, repo, session.poisoning_thresholds, digests, cache),
-                         "drift": drift_facts(descriptor, repo, cache)}
+                index.check_unique(descriptor)
+                facts = dataset_facts(descriptor, repo, session, cache, base_version=base_version).facts
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
                 continue
@@ -320,15 +406,19 @@ def _explainer(session: Session, explain: bool):
 
 
 def check_paths(paths: list[Path], options: Options, session: Session | None = None,
-                record: Path | None = None, explain: bool = False) -> Verdict:
-    """Decide every dataset under ``paths`` (saving each input document under ``record``)."""
+                record: Path | None = None, explain: bool = False,
+                base_version: dict[str, int] | None = None) -> Verdict:
+    """Decide every dataset under ``paths`` (saving each input document under ``record``);
+    ``base_version``: lock path -> version signed at the base revision (rollback check)."""
     own = session is None
     session = session or Session.open(options)
     try:
         failures: list[GateFailure] = []
         decided: list[DatasetVerdict] = []
+        notices: list[str] = []
         add_explanations = _explainer(session, explain)
-        for descriptor, shown, document in dataset_documents(paths, options, session, failures):
+        for descriptor, shown, document in dataset_documents(paths, options, session, failures, notices,
+                                                             base_version):
             try:
                 decision = session.decide(DATASET_ENTRYPOINT, document)
             except GateError as exc:
@@ -340,7 +430,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
                 id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
                 facts=document["facts"], allow=decision["allow"],
             ))
-        return session.verdict("dataset", decided, failures)
+        return session.verdict("dataset", decided, failures, notices)
     finally:
         if own:
             session.close()
@@ -373,29 +463,46 @@ def validate_request(request: Any, shown: str, index: int | None = None) -> None
 
 @dataclass(frozen=True)
 class DatasetIndex:
-    """Every readable descriptor in a repository by id, read once per run."""
+    """Every descriptor the one walker finds in a repository, by id, read once per run."""
 
     by_id: dict[str, Descriptor]
     """Descriptors keyed by dataset id."""
     broken: tuple[str, ...]
     """Descriptors that could not be read (they might hide an id)."""
+    duplicates: dict[str, tuple[str, ...]]
+    """Dataset id -> every descriptor claiming it, when more than one does."""
 
     @classmethod
     def build(cls, repo: Repo) -> "DatasetIndex":
-        """Read every dataset.yaml under the repository root."""
+        """Read every dataset.yaml the walker finds under the repository root."""
         by_id: dict[str, Descriptor] = {}
         broken: list[str] = []
-        for path in _walk(repo.root):
+        claims: dict[str, list[str]] = {}
+        for path in repo.descriptors():
             try:
                 descriptor = load_descriptor(path, repo)
             except GateError:
                 broken.append(repo.rel(path))
                 continue
+            claims.setdefault(descriptor.id, []).append(descriptor.relpath)
             by_id.setdefault(descriptor.id, descriptor)
-        return cls(by_id, tuple(broken))
+        duplicates = {k: tuple(v) for k, v in claims.items() if len(v) > 1}
+        return cls(by_id, tuple(broken), duplicates)
+
+    def check_unique(self, descriptor: Descriptor) -> None:
+        """Refuse a dataset whose id another descriptor of the repository claims too (naming both)."""
+        claims = self.duplicates.get(descriptor.id)
+        if claims:
+            others = [c for c in claims if c != descriptor.relpath] or list(claims[1:])
+            raise GateError(f"dataset id {descriptor.id!r} is also claimed by {', '.join(others)}: ids must be "
+                            "unique in the repository", descriptor.relpath)
 
     def find(self, dataset_id: str) -> Descriptor | None:
-        """The descriptor with this id; fail closed when an unreadable one could be it."""
+        """The descriptor with this id; fail closed when two claim it or an unreadable one could be it."""
+        if dataset_id in self.duplicates:
+            claims = self.duplicates[dataset_id]
+            raise RequestError(f"dataset id {dataset_id!r} is claimed by {' and '.join(claims)}; refusing to "
+                               "decide", claims[0])
         if dataset_id in self.by_id:
             return self.by_id[dataset_id]
         if self.broken:
@@ -411,9 +518,11 @@ def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
 
 
 def access_input(request: dict[str, Any], descriptor: Descriptor | None, context: dict[str, Any]) -> dict[str, Any]:
-    """The input document for data.gate.access.decision."""
+    """The input document for data.gate.access.decision (names holding PII masked)."""
+    from .facts.pii.redact import Redactor
+
     dataset = {**descriptor.document, "path": descriptor.relpath} if descriptor else None
-    return {"request": request, "dataset": dataset, "context": context}
+    return Redactor().document({"request": request, "dataset": dataset, "context": context})
 
 
 def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None,
@@ -423,6 +532,7 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
     own = session is None
     session = session or Session.open(options)
     try:
+        session.require_pinned_time_allowed("gate access")
         add_explanations = _explainer(session, explain)
         context = session.context(repo)
         index = DatasetIndex.build(repo)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._fs import write_atomic
 from .errors import DescriptorError, ManifestError
-from .loading import Lines, load_json, load_yaml, read_bounded, validate
-from .repo import Repo
+from .loading import Lines, load_json, load_yaml, read_bounded, read_bounded_raw, validate
+from .repo import DESCRIPTOR_NAME, MANIFEST_NAME, Repo
 
-DESCRIPTOR_NAME = "dataset.yaml"
-MANIFEST_NAME = "dataset.lock"
+__all__ = ["DESCRIPTOR_NAME", "MANIFEST_NAME", "Descriptor", "Manifest", "ManifestEntry", "load_descriptor",
+           "load_manifest", "render_manifest", "write_atomic"]
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class Descriptor:
     """PII types the dataset may hold."""
     reference: str | None = None
     """Earlier version, for drift."""
+    exclude: tuple[str, ...] = ()
+    """Globs of files under the dataset directory that are not data (never covered, never locked)."""
+    sha256: str = ""
+    """sha256 of the descriptor's bytes, which a signature binds."""
     document: dict[str, Any] = field(default_factory=dict)
     """The validated document as written (for the policy input)."""
     lines: Lines = field(default_factory=dict)
@@ -115,7 +120,7 @@ def load_descriptor(path: Path, repo: Repo) -> Descriptor:
     shown = repo.rel(path)
     if path.is_symlink() and not repo.contains(path):
         raise DescriptorError("descriptor is a symlink pointing outside the repository", shown)
-    text = read_bounded(path, DescriptorError, shown)
+    text, raw = read_bounded_raw(path, DescriptorError, shown)
     document, lines = load_yaml(text, DescriptorError, shown)
     if document is None:
         raise DescriptorError("empty descriptor", shown)
@@ -139,6 +144,8 @@ def load_descriptor(path: Path, repo: Repo) -> Descriptor:
         ),
         pii_allowed=tuple((document.get("pii") or {}).get("allowed") or ()),
         reference=document.get("reference"),
+        exclude=tuple(document.get("exclude") or ()),
+        sha256=hashlib.sha256(raw).hexdigest(),
         document=document,
         lines=lines,
     )
@@ -158,6 +165,8 @@ class ManifestEntry:
     """For a sealed (age) file: hex sha256 of the plaintext."""
     plain_size: int | None = None
     """For a sealed file: size of the plaintext."""
+    plain_facts: dict | None = None
+    """For a sealed file: the facts computed over its plaintext when it was sealed (bound to plain_sha256)."""
 
     @property
     def sealed(self) -> bool:
@@ -169,6 +178,8 @@ class ManifestEntry:
         out = {"path": self.path, "sha256": self.sha256, "size": self.size}
         if self.sealed:
             out["plain"] = {"sha256": self.plain_sha256, "size": self.plain_size}
+            if self.plain_facts is not None:
+                out["plain"]["facts"] = self.plain_facts
         return out
 
 
@@ -182,27 +193,59 @@ class Manifest:
     """Recorded files, sorted by path."""
     signatures: tuple[dict, ...] = ()
     """DSSE envelopes signing the manifest (see gate.signing)."""
+    version: int = 0
+    """The highest version this dataset was signed at (a hint for the next signature; the signed
+    statements carry the version that counts)."""
+    facts: dict | None = None
+    """Dataset facts computed over the plaintext when the files were sealed (see gate.sealing)."""
 
     def by_path(self) -> dict[str, ManifestEntry]:
         """Entries keyed by path."""
         return {entry.path: entry for entry in self.files}
 
+    def body(self) -> dict:
+        """Everything a signature binds: the lock without its signatures."""
+        out = {"gate_lock": 1, "dataset": self.dataset, "files": [e.to_json() for e in sorted(self.files, key=lambda e: e.path)]}
+        if self.facts is not None:
+            out["facts"] = self.facts
+        return out
 
-def load_manifest(path: Path, repo: Repo) -> Manifest:
-    """Read and validate a dataset.lock."""
+    def replace(self, **changes) -> "Manifest":
+        """A copy with some fields changed."""
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def canonical_relpath(path: str) -> bool:
+    """A repository-relative POSIX path with no empty, '.' or '..' segment, no leading slash, no NUL."""
+    if not path or path.startswith("/") or "\x00" in path:
+        return False
+    return all(part not in ("", ".", "..") for part in path.split("/"))
+
+
+def load_manifest(path: Path, repo: Repo, text: str | None = None) -> Manifest:
+    """Read and validate a dataset.lock (or its ``text``, e.g. as committed at a git revision)."""
     shown = repo.rel(path)
-    text = read_bounded(path, ManifestError, shown, limit=64 * 1024 * 1024)
+    if text is None:
+        text = read_bounded(path, ManifestError, shown, limit=64 * 1024 * 1024)
     document = load_json(text, ManifestError, shown)
     if not _plainly_valid_manifest(document):
         validate(document, "manifest", {}, ManifestError, shown)
     paths = [entry["path"] for entry in document["files"]]
     if len(paths) != len(set(paths)):
         raise ManifestError("files: duplicate path entries", shown)
+    for index, entry_path in enumerate(paths):
+        if not canonical_relpath(entry_path):
+            raise ManifestError(f"files.{index}.path: not a canonical repository-relative path", shown)
     return Manifest(
         dataset=document["dataset"],
         files=tuple(ManifestEntry(e["path"], e["sha256"], e["size"], (e.get("plain") or {}).get("sha256"),
-                                  (e.get("plain") or {}).get("size")) for e in document["files"]),
+                                  (e.get("plain") or {}).get("size"), (e.get("plain") or {}).get("facts"))
+                    for e in document["files"]),
         signatures=tuple(document.get("signatures") or ()),
+        version=int(document.get("version") or 0),
+        facts=document.get("facts"),
     )
 
 
@@ -213,9 +256,11 @@ _ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 def _plainly_valid_manifest(document) -> bool:
     """A fast check at least as strict as manifest.schema.json (locks list 10,000s of files); when it
     says no, the schema validator runs and names the first error."""
-    if not isinstance(document, dict) or set(document) - {"gate_lock", "dataset", "files", "signatures"}:
+    if not isinstance(document, dict) or set(document) - {"gate_lock", "dataset", "files", "signatures", "version"}:
         return False
     if document.get("gate_lock") != 1 or type(document.get("gate_lock")) is not int:
+        return False
+    if "version" in document and (type(document["version"]) is not int or document["version"] < 0):
         return False
     dataset = document.get("dataset")
     if not isinstance(dataset, str) or len(dataset) > 128 or not _ID.fullmatch(dataset):
@@ -238,11 +283,15 @@ def _plainly_valid_manifest(document) -> bool:
 def render_manifest(manifest: Manifest) -> str:
     """Canonical lock text: stable key order, one file per line so diffs stay readable."""
     lines = ["{", '  "gate_lock": 1,', f'  "dataset": {json.dumps(manifest.dataset)},']
+    if manifest.version:
+        lines.append(f'  "version": {int(manifest.version)},')
+    if manifest.facts is not None:
+        lines.append(f'  "facts": {json.dumps(manifest.facts, sort_keys=True)},')
     entries = sorted(manifest.files, key=lambda e: e.path)
     lines.append('  "files": [' if entries else '  "files": []' + ("," if manifest.signatures else ""))
     for index, entry in enumerate(entries):
         comma = "," if index < len(entries) - 1 else ""
-        item = json.dumps(entry.to_json())
+        item = json.dumps(entry.to_json(), sort_keys=True)
         lines.append(f"    {item}{comma}")
     if entries:
         lines.append("  ]" + ("," if manifest.signatures else ""))
@@ -254,18 +303,3 @@ def render_manifest(manifest: Manifest) -> str:
         lines.append("  ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file via a temporary file and rename, so readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -49,12 +49,21 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def materialize(directory: Path, ref: str, into: Path) -> Path:
     """The policy directory as committed at ``ref``, extracted under ``into`` (same directory name)."""
+    from .repo import GitError, safe_ref
+
+    try:
+        ref = safe_ref(ref, "--base")
+    except GitError as exc:
+        raise PolicyError(exc.message) from None
     directory = directory.resolve()
     top = _git(["rev-parse", "--show-toplevel"], directory)
     if top.returncode != 0:
         raise PolicyError("not inside a git repository: --base needs the policies under git", str(directory))
     root = Path(top.stdout.decode().strip()).resolve()
-    rel = directory.relative_to(root).as_posix()
+    try:
+        rel = directory.relative_to(root).as_posix()
+    except ValueError:
+        raise PolicyError("the policy directory is outside the git repository", str(directory)) from None
     archive = _git(["archive", "--format=tar", ref, "--", rel], root)
     if archive.returncode != 0:
         reason = (archive.stderr.decode(errors="replace").strip().splitlines() or ["unknown error"])[-1][:200]

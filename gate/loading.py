@@ -44,14 +44,23 @@ class _YamlTrick(Exception):
 
 def read_bounded(path: Path, error: type[GateError], shown: str, limit: int = MAX_DOCUMENT_BYTES) -> str:
     """Read a small UTF-8 text file, refusing huge, binary or undecodable content."""
+    return read_bounded_raw(path, error, shown, limit)[0]
+
+
+def read_bounded_raw(path: Path, error: type[GateError], shown: str,
+                     limit: int = MAX_DOCUMENT_BYTES) -> tuple[str, bytes]:
+    """``read_bounded``, also returning the bytes as read (what a signature binds)."""
+    from ._fs import NotRegularFile, read_regular
+
     try:
         size = os.stat(path).st_size
         if size > limit:
             raise error(f"file is {size} bytes; the limit is {limit} bytes", shown)
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
+        raw = read_regular(path, limit)
     except GateError:
         raise
+    except NotRegularFile as exc:
+        raise error(f"is {exc.strerror}, not a regular file; not read", shown) from None
     except IsADirectoryError:
         raise error("is a directory, not a file", shown) from None
     except FileNotFoundError:
@@ -66,7 +75,7 @@ def read_bounded(path: Path, error: type[GateError], shown: str, limit: int = MA
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise error(f"not valid UTF-8 (byte {exc.start})", shown) from None
-    return text
+    return text, raw
 
 
 def load_yaml(text: str, error: type[GateError], shown: str) -> tuple[Any, Lines]:

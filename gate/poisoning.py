@@ -1,195 +1,94 @@
-"""`gate scan poisoning` and the poisoning and drift facts of `gate check`."""
+"""`gate scan poisoning`: one table (a file, a directory of files, or a dataset through its view),
+read by the one reader, analysed for poisoning and, against a reference, for drift."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+from .data.reader import is_table
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .errors import GateError
-from .facts.integrity import SEALED_SUFFIX, covered_files
+from .facts.files import FileRead, read_file
 from .repo import Repo
 
-FACTS_VERSION = "1"
 
+def reads_for(path: Path, repo: Repo) -> tuple[list[FileRead], Descriptor | None]:
+    """A file, a descriptor, or a directory holding one (or holding loose files): each table file read
+    once, with its parts; the descriptor, if any."""
+    from .facts.view import PENDING, build_view
 
-def _items_for_descriptor(descriptor: Descriptor, repo: Repo, coverage=None) -> list[tuple[Path, str, str | None]]:
-    coverage = coverage or covered_files(descriptor, repo)
-    if coverage.outside:
-        raise GateError("points outside the repository, not read", coverage.outside[0])
-    from .readers import detect_format
-    from .facts.poisoning.table import TABLE_FORMATS
-
-    items = []
-    for path in coverage.inside:
-        if path.name.endswith(SEALED_SUFFIX):
-            continue  # ciphertext: nothing to analyse without the key
-        shown = repo.rel(path)
-        if not repo.contains(path):
-            raise GateError("points outside the repository, not read", shown)
-        try:
-            fmt = detect_format(path, descriptor.schema.format)
-        except OSError as exc:
-            raise GateError(f"cannot read: {exc.strerror or exc.__class__.__name__}", shown) from None
-        if fmt in TABLE_FORMATS:
-            items.append((path, shown, descriptor.schema.format))
-    if not items:
-        raise GateError("no csv, tsv, parquet or jsonl files to analyse", repo.rel(descriptor.path))
-    return items
-
-
-def items_for(path: Path, repo: Repo) -> tuple[list[tuple[Path, str, str | None]], Descriptor | None]:
-    """A file, a descriptor, or a directory holding one: the files to read and the descriptor, if any."""
     shown = repo.rel(path)
     if not path.exists() and not path.is_symlink():
         raise GateError("no such file or directory", shown)
     if not repo.contains(path):
         raise GateError("points outside the repository, not read", shown)
-    if path.is_dir():
-        if (path / DESCRIPTOR_NAME).is_file():
-            path = path / DESCRIPTOR_NAME
-        else:
-            from .readers import detect_format
-            from .facts.poisoning.table import TABLE_FORMATS
-
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.relative_to(path).parts))
-            items = []
-            for file in files:
-                if not repo.contains(file):
-                    raise GateError("points outside the repository, not read", repo.rel(file))
-                if detect_format(file) in TABLE_FORMATS:
-                    items.append((file, repo.rel(file), None))
-            if not items:
-                raise GateError("no csv, tsv, parquet or jsonl files", shown)
-            return items, None
+    if path.is_dir() and (path / DESCRIPTOR_NAME).is_file():
+        path = path / DESCRIPTOR_NAME
     if path.name == DESCRIPTOR_NAME:
-        descriptor = load_descriptor(path, repo)
-        return _items_for_descriptor(descriptor, repo), descriptor
-    return [(path, shown, None)], None
+        view = build_view(load_descriptor(path, repo), repo)
+        bad = [f for f in view.files if f.status not in (PENDING, "missing")]
+        if bad:
+            raise GateError(f"{bad[0].path} is {bad[0].status.replace('_', ' ')}: the dataset's files do not agree "
+                            "with its lock and globs (see `gate check`)", view.descriptor.relpath)
+        files = [f for f in view.pending() if not f.sealed]
+        reads = [read_file(f.open_path, f.path, view.descriptor.schema.format, keep=True) for f in files]
+        return _tables(reads, view.descriptor.relpath), view.descriptor
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and not repo.skipped(p))
+        for file in files:
+            if not repo.contains(file):
+                raise GateError("points outside the repository, not read", repo.rel(file))
+        reads = [read_file(file, repo.rel(file), keep=True) for file in files]
+        return _tables(reads, shown), None
+    return _tables([read_file(path, shown, keep=True)], shown), None
 
 
-def reference_path(descriptor: Descriptor, repo: Repo) -> Path:
-    """The descriptor's `reference`, resolved against its directory; must stay inside the repository."""
-    target = (descriptor.path.parent / descriptor.reference)
-    if not repo.contains(target):
-        raise GateError(f"reference {descriptor.reference!r} points outside the repository", repo.rel(descriptor.path))
-    if not target.exists():
-        raise GateError(f"reference {descriptor.reference!r} does not exist", repo.rel(descriptor.path))
-    return target
+def _tables(reads: list[FileRead], shown: str) -> list[FileRead]:
+    """The table files; one the reader could not read unambiguously stops the analysis (exit 2)."""
+    tables = [r for r in reads if r.outcome is not None and is_table(r.outcome.format)]
+    if not tables:
+        raise GateError("no csv, tsv, parquet or jsonl files to analyse (not a table)", shown)
+    for read in tables:
+        if read.outcome.problems:
+            problem = read.outcome.problems[0]
+            raise GateError(f"cannot analyse: {problem.message}", read.path, problem.line)
+        if not read.outcome.columns and read.outcome.format in ("csv", "tsv"):
+            raise GateError("empty file: no header row", read.path)
+    return tables
 
 
 def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, features: tuple[str, ...],
              reference: Path | None, thresholds: dict, all_scores: bool = False) -> dict[str, Any]:
     """The body of `gate scan poisoning`."""
+    from .facts.collect import reference_view, table_of
     from .facts.drift import drift
     from .facts.poisoning import all_scores as every_row
-    from .facts.poisoning import analyze, load_table
+    from .facts.poisoning import analyze
+    from .facts.view import build_view
 
-    items, descriptor = items_for(path, repo)
+    reads, descriptor = reads_for(path, repo)
     if descriptor is not None:
         label = label or descriptor.schema.label
         text = text or descriptor.schema.text
         features = features or descriptor.schema.features
-        if reference is None and descriptor.reference:
-            reference = reference_path(descriptor, repo)
     if not label:
-        raise GateError("no label column: give --label (or schema.label in the descriptor)", items[0][1])
-    table = load_table(items)
-    result = analyze(table, label, text, features, thresholds, source=items[0][1] if len(items) == 1 else None)
-    body: dict[str, Any] = {"files": table.files, "poisoning": result.facts, "timing_s": result.timing}
+        raise GateError("no label column: give --label (or schema.label in the descriptor)", reads[0].path)
+    table = table_of(reads)
+    result = analyze(table, label, text, features, thresholds, source=reads[0].path if len(reads) == 1 else None)
+    body: dict[str, Any] = {"files": table.files, "poisoning": result.facts, "timing_s": result.timing,
+                            "problems": {r.path: [p.to_json() for p in r.outcome.problems]
+                                         for r in reads if r.outcome.problems}}
+    ref_reads = None
     if reference is not None:
-        ref_items, _ = items_for(reference, repo)
-        ref_table = load_table(ref_items)
+        ref_reads, _ = reads_for(reference, repo)
+    elif descriptor is not None and descriptor.reference:
+        ref_view = reference_view(build_view(descriptor, repo))
+        ref_reads, _ = reads_for(ref_view.descriptor.path, repo)
+    if ref_reads is not None:
+        ref_table = table_of(ref_reads)
         body["drift"] = {**drift(table.frame, ref_table.frame, label, text, features),
-                         "reference": [item[1] for item in ref_items]}
+                         "reference": [r.path for r in ref_reads]}
     if all_scores:
         body["rows"] = every_row(result)
     return body
-
-
-_CODE: list[str] = []
-
-
-def _code_digest() -> str:
-    """Digest of the detectors' source: cached facts from other detector code are never reused."""
-    if not _CODE:
-        here = Path(__file__).resolve().parent / "facts"
-        h = hashlib.sha256()
-        for path in sorted((here / "poisoning").glob("*.py")) + [here / "drift.py"]:
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
-        _CODE.append(h.hexdigest()[:16])
-    return _CODE[0]
-
-
-def _config_digest(descriptor: Descriptor, thresholds: dict, extra: str = "") -> str:
-    config = {"v": FACTS_VERSION, "code": _code_digest(), "label": descriptor.schema.label, "text": descriptor.schema.text,
-              "features": list(descriptor.schema.features), "format": descriptor.schema.format,
-              "thresholds": thresholds, "extra": extra}
-    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _content_key(items, digests: dict[str, str]) -> str | None:
-    parts = []
-    for _, shown, _ in items:
-        digest = digests.get(shown)
-        if not digest:
-            return None
-        parts.append(f"{shown}={digest}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
-
-
-def poisoning_facts(descriptor: Descriptor, repo: Repo, thresholds: dict, digests: dict[str, str] | None = None,
-                    cache=None) -> dict[str, Any]:
-    """Poisoning facts for `gate check`: ``{"status": "skipped", "reason": ...}`` without a label column."""
-    if not descriptor.schema.label:
-        return {"status": "skipped", "reason": "no schema.label in the descriptor"}
-    from .facts.poisoning import analyze, load_table
-    coverage = covered_files(descriptor, repo)
-    if coverage.inside and all(p.name.endswith(SEALED_SUFFIX) for p in coverage.inside):
-        return {"status": "skipped", "reason": "the files are sealed (age); analyse them before sealing"}
-    items = _items_for_descriptor(descriptor, repo, coverage)
-    key = _content_key(items, digests or {})
-    config = _config_digest(descriptor, thresholds)
-    if cache is not None and key:
-        cached = cache.fact("poisoning", key, config)
-        if cached is not None:
-            return cached
-    from .facts.poisoning.features import NotAnalysable
-
-    table = load_table(items)
-    try:
-        facts = analyze(table, descriptor.schema.label, descriptor.schema.text, descriptor.schema.features,
-                        thresholds, source=items[0][1] if len(items) == 1 else repo.rel(descriptor.path)).facts
-    except NotAnalysable as exc:
-        facts = {"status": "not_analysable", "reason": exc.message}
-    if cache is not None and key:
-        cache.store_fact("poisoning", key, config, facts)
-    return facts
-
-
-def drift_facts(descriptor: Descriptor, repo: Repo, cache=None) -> dict[str, Any]:
-    """Drift facts for `gate check`: skipped without a `reference`."""
-    if not descriptor.reference:
-        return {"status": "skipped", "reason": "no reference in the descriptor"}
-    from .facts.drift import drift
-    from .facts.integrity import hash_files
-    from .facts.poisoning import load_table
-    target = reference_path(descriptor, repo)
-    items = _items_for_descriptor(descriptor, repo)
-    ref_items, _ = items_for(target, repo)
-    hashed = hash_files([(path, shown) for path, shown, _ in items + ref_items], cache=cache)
-    digests = {shown: d.sha256 for shown, d in hashed.items() if d.sha256}
-    key = _content_key(items + ref_items, digests)
-    config = _config_digest(descriptor, {}, "drift:" + ",".join(s for _, s, _ in ref_items))
-    if cache is not None and key:
-        cached = cache.fact("drift", key, config)
-        if cached is not None:
-            return cached
-    current, reference = load_table(items), load_table(ref_items)
-    facts = {**drift(current.frame, reference.frame, descriptor.schema.label, descriptor.schema.text,
-                     descriptor.schema.features), "reference": [s for _, s, _ in ref_items]}
-    if cache is not None and key:
-        cache.store_fact("drift", key, config, facts)
-    return facts

@@ -195,7 +195,7 @@ def validate_waivers(waivers: Any, shown: str, lines: dict | None = None) -> Non
         where = f"waiver {index + 1}" + (f" (rule {waiver.get('rule')})" if isinstance(waiver, dict) and waiver.get("rule") else "")
         if not isinstance(waiver, dict):
             raise PolicyError(f"{where}: must be a mapping", shown, line)
-        unknown = sorted(set(waiver) - WAIVER_FIELDS)
+        unknown = sorted(str(k) for k in set(waiver) - WAIVER_FIELDS)
         if unknown:
             raise PolicyError(f"{where}: unknown field {unknown[0]!r}", shown, line)
         for key in ("rule", "dataset", "justification", "approver", "expires"):
@@ -205,15 +205,43 @@ def validate_waivers(waivers: Any, shown: str, lines: dict | None = None) -> Non
             if not isinstance(value, str) or not value.strip():
                 what = "is mandatory: a waiver must end" if key == "expires" else "is required"
                 raise PolicyError(f"{where}: {key} {what}", shown, line)
-        text = waiver["expires"]
-        try:
-            if "T" in text:
-                datetime.fromisoformat(text.replace("Z", "+00:00"))
-            else:
-                date.fromisoformat(text)
-        except ValueError:
-            raise PolicyError(f"{where}: expires {text!r} is not a date (YYYY-MM-DD) or RFC 3339 time", shown,
-                              line) from None
+        for key in ("file", "field", "column", "fingerprint"):
+            if key in waiver and waiver[key] is not None and (not isinstance(waiver[key], str) or not waiver[key]):
+                raise PolicyError(f"{where}: {key} must be a non-empty string", shown, line)
+        if waiver_expiry(waiver["expires"]) is None:
+            raise PolicyError(f"{where}: expires {waiver['expires']!r} is not a date (YYYY-MM-DD) or RFC 3339 time",
+                              shown, line)
+
+
+def waiver_expiry(text: Any):
+    """The moment a waiver stops (UTC): an RFC 3339 time, or the end of a YYYY-MM-DD day; None if invalid."""
+    import re
+    from datetime import datetime, timedelta, timezone
+
+    if not isinstance(text, str):
+        return None
+    try:
+        if "T" in text:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", text):
+                return None
+            return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return None
+        return datetime.fromisoformat(text + "T00:00:00+00:00") + timedelta(days=1)
+    except (ValueError, OverflowError):
+        return None
+
+
+def waiver_active(waiver: dict[str, Any], now: Any) -> bool:
+    """Whether a valid waiver is still in force at the decision time ``now`` (RFC 3339 text)."""
+    from datetime import datetime
+
+    expiry = waiver_expiry(waiver.get("expires"))
+    try:
+        moment = datetime.fromisoformat(str(now).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return expiry is not None and moment < expiry
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

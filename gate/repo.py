@@ -1,4 +1,4 @@
-"""The repository root and safe resolution of paths inside it."""
+"""The repository: its root, safe resolution of paths inside it, the one dataset walker, git."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT_MARKERS = (".gate.yaml", ".git")
-SKIP_DIRS = frozenset({".git", ".gate", "node_modules", "__pycache__", ".venv", "venv"})
-"""Directories never searched for datasets or data (hidden ones are skipped too)."""
+DESCRIPTOR_NAME = "dataset.yaml"
+MANIFEST_NAME = "dataset.lock"
+SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv"})
+"""Directories the dataset walker never enters; a dataset inside one is not a dataset of the repository."""
+GATE_DIR = ".gate"
+"""gate's own state at the repository root (the fact cache, the seal journal); never data."""
 
 
 def find_root(start: Path) -> Path:
@@ -73,15 +77,85 @@ class Repo:
                 depth += 1
         return True
 
+    def skipped(self, path: Path) -> bool:
+        """Whether ``path`` lies in a directory the dataset walker never enters."""
+        try:
+            parts = Path(os.path.abspath(path)).relative_to(self.root).parts
+        except ValueError:
+            return True
+        if parts[:1] == (GATE_DIR,):
+            return True
+        return any(part in SKIP_DIRS for part in parts[:-1])
+
+    def descriptors(self, start: Path | None = None) -> list[Path]:
+        """Every dataset.yaml under ``start`` (default the root): the one walker that `check --all`,
+        `access`, the hooks and the loader share. Hidden directories are walked like any other."""
+        found: list[Path] = []
+        top = Path(os.path.abspath(start or self.root))
+        if self.skipped(top / "x"):
+            return found
+        stack = [top]
+        while stack:
+            here = stack.pop()
+            try:
+                entries = sorted(os.scandir(here), key=lambda e: e.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name in SKIP_DIRS or (entry.name == GATE_DIR and Path(here) == self.root):
+                        continue
+                    stack.append(Path(entry.path))
+                elif entry.name == DESCRIPTOR_NAME:
+                    found.append(Path(entry.path))
+        return sorted(found)
+
+    def owning_dataset(self, path: Path) -> Path | None:
+        """The directory of the nearest dataset.yaml at or above ``path``, inside the repository and
+        outside the directories the walker skips; None when there is none."""
+        here = Path(os.path.abspath(path))
+        here = here if here.is_dir() and not here.is_symlink() else here.parent
+        while here == self.root or self.root in here.parents:
+            if (here / DESCRIPTOR_NAME).is_file():
+                return None if self.skipped(here / DESCRIPTOR_NAME) else here
+            here = here.parent
+        return None
+
     def commit(self) -> str | None:
         """The HEAD commit when the root is a git work tree, else None."""
         if not (self.root / ".git").exists():
             return None
-        try:
-            out = subprocess.run(
-                ["git", "-C", str(self.root), "rev-parse", "--verify", "-q", "HEAD"],
-                capture_output=True, text=True, timeout=10, check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
+        out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False)
+        return out.strip() or None if out is not None else None
+
+
+class GitError(Exception):
+    """git could not be run or failed; ``message`` says why in one line."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def safe_ref(ref: str, what: str) -> str:
+    """A git revision given by a user: never an option (``-x``), never empty, no NUL or newline."""
+    if not ref or ref.startswith("-") or any(c in ref for c in "\x00\n\r") or len(ref) > 1000:
+        raise GitError(f"{what}: {ref[:80]!r} is not a git revision")
+    return ref
+
+
+def git(root: Path, *args: str, check: bool = True, timeout: float = 60, binary: bool = False):
+    """Run git in ``root``; returns stdout (None when git is missing and ``check`` is false).
+    Raises GitError naming the failure in one line when ``check`` is set."""
+    try:
+        proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=timeout, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        if not check:
             return None
-        return out.stdout.strip() or None
+        raise GitError(f"cannot run git ({exc.__class__.__name__})") from None
+    if proc.returncode != 0:
+        if not check:
+            return None
+        reason = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"])[-1][:200]
+        raise GitError(f"git {args[0]} failed: {reason}")
+    return proc.stdout if binary else proc.stdout.decode("utf-8", "replace")

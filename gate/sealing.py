@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import contextmanager
 import queue
+import secrets
+import stat
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import age
-from .descriptor import Descriptor, Manifest, ManifestEntry, load_manifest, render_manifest, write_atomic
+from .descriptor import Descriptor, ManifestEntry
 from .errors import GateError
-from .facts.integrity import MISMATCH, OK, SEALED_SUFFIX, UNDECLARED, hash_file, integrity_facts
+from .facts.view import SEALED_SUFFIX
 from .keys import read_secret_file, secret_from_env
 from .repo import Repo
 
@@ -139,16 +141,22 @@ def _fsync_dir(directory: Path) -> None:
 
 
 @contextmanager
-def _written_atomically(target: Path, shown: str, verb: str):
-    """A temporary file beside ``target`` (written, fsynced and checked by the caller) that
-    replaces ``target`` only when the block ends without error; it never outlives a failure."""
+def _written_atomically(target: Path, shown: str, verb: str, replace: bool = False):
+    """A temporary file beside ``target`` (written, fsynced and checked by the caller) that becomes
+    ``target`` only when the block ends without error; it never outlives a failure. An existing
+    ``target`` is never replaced unless ``replace`` (then atomically)."""
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle, tmp
-        os.replace(tmp, target)
+        if replace:
+            os.replace(tmp, target)
+        else:
+            os.link(tmp, target)  # fails when the target exists: nothing is ever overwritten by accident
         _fsync_dir(target.parent)
+    except FileExistsError:
+        raise SealError(f"{target.name} exists: refusing to overwrite it", shown) from None
     except age.AgeError as exc:
         raise SealError(exc.message, shown) from None
     except OSError as exc:
@@ -168,9 +176,12 @@ def decrypt_digest(source: Path, writer, identities: list) -> tuple[str, int]:
 
 
 def seal_file(source: Path, target: Path, entry: ManifestEntry, recipients: list, shown: str,
-              verify_with: list | None = None) -> ManifestEntry:
-    """Seal one file into ``target`` atomically; returns the lock entry for the sealed file."""
-    with _written_atomically(target, shown, "seal") as (handle, tmp):
+              verify_with: list | None = None, replace: bool = False, plain_facts: dict | None = None,
+              on_sealed=None) -> ManifestEntry:
+    """Seal one file into ``target`` atomically (never over an existing file unless ``replace``);
+    ``on_sealed(sha256)`` runs before the sealed file takes its name. Returns its lock entry, which
+    binds ``plain_facts`` (computed over the same plaintext) to the plaintext digest."""
+    with _written_atomically(target, shown, "seal", replace) as (handle, tmp):
         plain, sealed = BackgroundDigest(), BackgroundDigest()
         with open(source, "rb", buffering=0) as reader:
             age.encrypt_stream(reader, handle, recipients, on_plain=plain.update, on_sealed=sealed.update)
@@ -181,84 +192,249 @@ def seal_file(source: Path, target: Path, entry: ManifestEntry, recipients: list
             raise SealError("the file changed while it was sealed (it no longer matches the lock); nothing sealed", shown)
         if verify_with and decrypt_digest(tmp, None, verify_with)[0] != entry.sha256:
             raise SealError("the sealed file does not open to the same bytes; nothing sealed", shown)
-    return ManifestEntry(entry.path + SEALED_SUFFIX, sealed_sha, sealed.size, entry.sha256, entry.size)
+        if on_sealed is not None:
+            on_sealed(sealed_sha)
+    return ManifestEntry(entry.path + SEALED_SUFFIX, sealed_sha, sealed.size, entry.sha256, entry.size, plain_facts)
 
 
 def _plain_name(path: str) -> str:
     return path[: -len(SEALED_SUFFIX)] if path.endswith(SEALED_SUFFIX) else path
 
 
-def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_with: list | None = None) -> SealResult:
-    """Seal every plain file of a dataset whose bytes match its lock; resumes an interrupted run."""
-    if not descriptor.manifest_path.exists():
+class Journal:
+    """What an interrupted `gate seal` left: the sealed files it had renamed into place (by digest),
+    kept under .gate/seal-journal/ at the repository root. A run finds there which existing .age files
+    are its own (and may be redone); any other existing .age file is never touched."""
+
+    def __init__(self, repo: Repo, dataset: str):
+        self.path = repo.root / ".gate" / "seal-journal" / f"{dataset}.json"
+        self.entries: dict[str, str] = {}
+        try:
+            import json
+
+            value = json.loads(self.path.read_text("utf-8"))
+            if isinstance(value, dict):
+                self.entries = {str(k): str(v) for k, v in value.items()}
+        except (OSError, ValueError):
+            pass
+
+    def ours(self, path: str, sha256: str | None) -> bool:
+        """Whether ``path`` with these bytes was written by an earlier run."""
+        return sha256 is not None and self.entries.get(path) == sha256
+
+    def record(self, path: str, sha256: str) -> None:
+        import json
+
+        from ._fs import write_atomic
+
+        self.entries[path] = sha256
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ignore = self.path.parent.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("cache/\nseal-journal/\n")
+        write_atomic(self.path, json.dumps(self.entries, sort_keys=True), mode=0o600)
+
+    def clear(self) -> None:
+        try:
+            self.path.unlink()
+        except OSError:
+            pass
+
+
+def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_with: list | None = None,
+                 settings=None) -> SealResult:
+    """Seal every plain file of a dataset whose bytes match its lock. The facts of each file (PII, how
+    it reads) and of the dataset (poisoning) are computed over the plaintext first and bound in the
+    lock to its plaintext digest, since `gate check` cannot read a sealed file. Never overwrites an
+    .age file it did not write; resumes an interrupted run (see Journal)."""
+    from .facts.collect import Settings, analyse_poisoning, file_facts_json, plain_content_key
+    from .facts.files import read_file
+    from .facts.pii.scanner import Scanner
+    from .facts.view import MISSING, PENDING, UNMATCHED, build_view
+    from .lock import incoherent, write_lock
+
+    settings = settings or Settings()
+    view = build_view(descriptor, repo)
+    manifest = view.manifest
+    if manifest is None:
         raise SealError(f"no {descriptor.manifest_path.name}: run `gate manifest update` before sealing",
                         descriptor.relpath)
-    manifest = load_manifest(descriptor.manifest_path, repo)
-    # sizes only: each plain file's digest is checked against the lock while it is sealed, before
-    # anything is renamed or deleted
-    facts = integrity_facts(descriptor, repo, contents=False)
+    journal = Journal(repo, descriptor.id)
     recorded = manifest.by_path()
-    leftovers: list[Path] = []  # plain files already sealed by an interrupted run
-    for fact in facts.files:
-        if fact.status == OK:
+    files = view.by_path()
+    leftovers: list[str] = []  # plain files an interrupted run had sealed already
+    for file in view.files:
+        if file.status == PENDING and file.entry is not None:
             continue
-        if fact.status == UNDECLARED and fact.path.endswith(SEALED_SUFFIX) and _plain_name(fact.path) in recorded:
-            continue  # a sealed copy renamed into place before the lock was written: sealed again below
-        sealed_twin = recorded.get(fact.path + SEALED_SUFFIX)
-        if fact.status == UNDECLARED and sealed_twin and sealed_twin.plain_sha256 == \
-                hash_file(repo.root / fact.path, fact.path).sha256:
-            leftovers.append(repo.root / fact.path)
+        if file.status == PENDING and file.sealed and _plain_name(file.path) in recorded:
+            read = read_file(file.open_path, file.path, parse=False)
+            if journal.ours(file.path, read.sha256):
+                continue  # ours, renamed into place before the lock was written: sealed again below
+            raise SealError(f"refusing to seal: {file.path} exists and this run did not write it; move it away",
+                            descriptor.relpath)
+        twin = recorded.get(file.path + SEALED_SUFFIX)
+        if file.status == PENDING and twin is not None and twin.sealed and \
+                read_file(file.open_path, file.path, parse=False).sha256 == twin.plain_sha256:
+            leftovers.append(file.path)
             continue
-        why = "does not match the lock" if fact.status == MISMATCH else f"is {fact.status.replace('_', ' ')}"
-        raise SealError(f"refusing to seal: {fact.path} {why}; review it and run `gate manifest update`",
+        if file.status in (MISSING, UNMATCHED) and file.entry is not None and file.entry.sealed:
+            continue
+        why = file.reason or file.status.replace("_", " ")
+        raise SealError(f"refusing to seal: {file.path}: {why}; review it and run `gate manifest update`",
                         descriptor.relpath)
+    problem = incoherent(view)
+    if problem and not leftovers:
+        raise SealError(f"refusing to seal: {problem}", descriptor.relpath)
+
+    todo = [e for e in manifest.files if not e.sealed]
+    scanner = Scanner(settings.fingerprint_key, 0.0)
+    reads = {}
+    for entry in todo:
+        if entry.path + SEALED_SUFFIX in recorded:
+            raise SealError(f"refusing to seal: the lock lists {entry.path} both plain and sealed", descriptor.relpath)
+        read = read_file(repo.root / entry.path, entry.path, descriptor.schema.format, scanner=scanner, keep=True)
+        if (read.sha256, read.size) != (entry.sha256, entry.size):
+            raise SealError(f"refusing to seal: {entry.path} does not match the lock; review it and run "
+                            "`gate manifest update`", descriptor.relpath)
+        reads[entry.path] = read
     entries, sealed_now = [], []
     for entry in manifest.files:
         if entry.sealed:
             entries.append(entry)
             continue
         source = repo.root / entry.path
-        entries.append(seal_file(source, source.with_name(source.name + SEALED_SUFFIX), entry, recipients,
-                                 entry.path, verify_with))
+        target = source.with_name(source.name + SEALED_SUFFIX)
+        existing = files.get(entry.path + SEALED_SUFFIX)
+        ours = existing is not None and journal.ours(existing.path, read_file(existing.open_path, existing.path,
+                                                                             parse=False).sha256)
+        if (existing is not None or os.path.lexists(target)) and not ours:
+            raise SealError(f"refusing to seal: {repo.rel(target)} exists; refusing to overwrite it",
+                            descriptor.relpath)
+        entries.append(seal_file(source, target, entry, recipients, entry.path, verify_with, replace=ours,
+                                 plain_facts=file_facts_json(reads[entry.path]),
+                                 on_sealed=lambda sha, p=entry.path + SEALED_SUFFIX: journal.record(p, sha)))
         sealed_now.append(entry.path)
     dropped = 0
     if sealed_now:
         dropped = len(manifest.signatures)
-        write_atomic(descriptor.manifest_path, render_manifest(Manifest(manifest.dataset, tuple(entries))))
-    for path in [repo.root / p for p in sealed_now] + leftovers:
-        path.unlink()
-    return SealResult(descriptor.id, descriptor.relpath, tuple(sealed_now + [repo.rel(p) for p in leftovers]), dropped)
+        new = manifest.replace(files=tuple(sorted(entries, key=lambda e: e.path)), signatures=(), facts=None)
+        bound = None
+        if descriptor.schema.label:
+            plain_reads = [reads[e.path] for e in todo if reads[e.path].outcome.format in ("csv", "tsv", "parquet",
+                                                                                          "jsonl")]
+            if plain_reads and all(not e.sealed for e in manifest.files):
+                bound = {"poisoning": analyse_poisoning(descriptor, plain_reads, settings.thresholds)}
+        if bound is not None:
+            view_after = type(view)(repo, descriptor, new, view.files, view.patterns_outside, view.unmatched_patterns,
+                                    view.ambiguous_names)
+            new = new.replace(facts={**bound, "content": plain_content_key(view_after)})
+        write_lock(view, new)
+    for path in sealed_now + leftovers:
+        (repo.root / path).unlink()
+    journal.clear()
+    return SealResult(descriptor.id, descriptor.relpath, tuple(sealed_now + leftovers), dropped)
 
 
-def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir: Path, session) -> SealResult:
-    """Open every sealed file of a dataset into ``out_dir`` (repository-relative paths) after the
-    files verify against the lock and the policy accepts the lock's custody (a required signature
-    by a trusted signer, no invalid one); each plaintext is checked against the lock's plain digest;
-    nothing partial is left."""
-    from .loader import verify_custody
+def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir: Path, session,
+                   force: bool = False) -> SealResult:
+    """Open every sealed file of a dataset into ``out_dir`` (repository-relative paths below it) after
+    the dataset policy accepts its custody (signature, sealing, integrity). Writes only inside
+    ``out_dir``: no path component there may be a link, nothing is replaced unless ``force`` (then
+    atomically); each plaintext is checked against the lock's plain digest before it takes its name."""
+    from .facts.collect import collect
+    from .facts.view import build_view
 
     if not identities:
         raise SealError("no key to unseal with: give --identity FILE or --passphrase-env NAME")
+    view = build_view(descriptor, repo)
+    facts = collect(view, session.settings(repo_root=repo.root))
+    from .core import DATASET_ENTRYPOINT, dataset_input
+
+    decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts.facts, session.context(repo)))
+    refusals = [v for v in decision["violations"] if v.get("level") in ("deny", "error")
+                and str(v.get("id", "")).startswith(("integrity.", "signature.", "sealing.", "input."))
+                and v.get("id") != "sealing.plain_files"]
+    if refusals:
+        raise SealError("refusing to unseal: " + "; ".join(str(v.get("message")) for v in refusals),
+                        descriptor.relpath)
+    if view.manifest is None:
+        raise SealError("no lock", descriptor.relpath)
     done = []
-    # sizes only up front: every plaintext is hashed as it is written and checked against the lock's
-    # plain digest (which the signature covers) before it is renamed into place
-    for entry in verify_custody(descriptor, repo, session, contents=False):
-        if not entry.sealed:
-            continue
-        target = out_dir / _plain_name(entry.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        open_sealed_to(repo.root / entry.path, target, entry, identities, entry.path)
-        done.append(entry.path)
+    root_fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for entry in sorted(view.manifest.files, key=lambda e: e.path):
+            if not entry.sealed:
+                continue
+            parts = _plain_name(entry.path).split("/")
+            if any(p in ("", ".", "..") for p in parts):
+                raise SealError("a lock path that is not canonical", entry.path)
+            directory = _descend(root_fd, parts[:-1], entry.path)
+            try:
+                _open_into(directory, parts[-1], repo.root / entry.path, entry, identities, force)
+            finally:
+                os.close(directory)
+            done.append(entry.path)
+    finally:
+        os.close(root_fd)
     return SealResult(descriptor.id, descriptor.relpath, tuple(done))
 
 
-def open_sealed_to(source: Path, target: Path, entry: ManifestEntry, identities: list, shown: str) -> None:
-    """Decrypt ``source`` into ``target`` via a temporary file; kept only when the plaintext's
-    digest and size are the lock's."""
-    with _written_atomically(target, shown, "unseal") as (handle, _):
-        digest = decrypt_digest(source, handle, identities)
-        handle.flush()
-        os.fsync(handle.fileno())
+def _descend(root_fd: int, parts: list[str], shown: str) -> int:
+    """A descriptor of out/<parts...>, made as needed; a link anywhere on the way is refused."""
+    current = os.dup(root_fd)
+    try:
+        for part in parts:
+            try:
+                os.mkdir(part, 0o700, dir_fd=current)
+            except FileExistsError:
+                pass
+            try:
+                following = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=current)
+            except OSError:
+                raise SealError(f"{part} in the output directory is a link or not a directory; refusing to write "
+                                "through it", shown) from None
+            os.close(current)
+            current = following
+        return current
+    except BaseException:
+        os.close(current)
+        raise
+
+
+def _open_into(directory: int, name: str, source: Path, entry: ManifestEntry, identities: list, force: bool) -> None:
+    shown = entry.path
+    try:
+        existing = os.stat(name, dir_fd=directory, follow_symlinks=False)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not force:
+        raise SealError(f"{name} exists in the output directory; refusing to replace it (give --force)", shown)
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise SealError(f"{name} in the output directory is not a regular file; refusing to replace it", shown)
+    temporary = f".{name}.{os.getpid()}.{secrets.token_hex(4)}.partial"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            try:
+                digest = decrypt_digest(source, handle, identities)
+            except age.AgeError as exc:
+                raise SealError(exc.message, shown) from None
+            handle.flush()
+            os.fsync(handle.fileno())
         if digest != (entry.plain_sha256, entry.plain_size):
-            raise SealError("the opened plaintext does not match the lock's plain digest (a file sealed "
-                            "for another dataset or version); not written", shown)
+            raise SealError("the opened plaintext does not match the lock's plain digest (a file sealed for another "
+                            "dataset or version); not written", shown)
+        if force:
+            os.replace(temporary, name, src_dir_fd=directory, dst_dir_fd=directory)
+        else:
+            try:
+                os.link(temporary, name, src_dir_fd=directory, dst_dir_fd=directory, follow_symlinks=False)
+            except FileExistsError:
+                raise SealError(f"{name} appeared in the output directory; refusing to replace it", shown) from None
+    except OSError as exc:
+        raise SealError(f"cannot unseal: {exc.strerror}", shown) from None
+    finally:
+        try:
+            os.unlink(temporary, dir_fd=directory)
+        except FileNotFoundError:
+            pass

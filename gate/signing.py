@@ -26,6 +26,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from ._fs import canonical_json
 from .descriptor import Manifest
 from .errors import GateError, PolicyError
 from .keys import read_secret_file, secret_from_env
@@ -114,20 +115,30 @@ def _verify(public_key, signature: bytes, message: bytes) -> bool:
         return False
 
 
-def statement(manifest: Manifest, signed_at: str) -> dict[str, Any]:
-    """The in-toto Statement a signature vouches for: every file of the lock."""
+def lock_digest(manifest: Manifest) -> str:
+    """sha256 of the lock's canonical body: every entry (with sealed files' bound facts) and the
+    dataset facts, everything but the signatures."""
+    return hashlib.sha256(canonical_json(manifest.body())).hexdigest()
+
+
+def statement(manifest: Manifest, signed_at: str, descriptor: dict[str, str], version: int) -> dict[str, Any]:
+    """The in-toto Statement a signature vouches for: every file of the lock (as subjects), the
+    lock's body, the descriptor's bytes (trust level, classification, pii.allowed ... are part of
+    what is signed) and a version that only grows."""
     entries = sorted(manifest.files, key=lambda e: e.path)
     return {
         "_type": STATEMENT_TYPE,
         "subject": [{"name": e.path, "digest": {"sha256": e.sha256}} for e in entries],
         "predicateType": PREDICATE_TYPE,
-        "predicate": {"dataset": manifest.dataset, "files": [e.to_json() for e in entries], "signed_at": signed_at},
+        "predicate": {"dataset": manifest.dataset, "files": [e.to_json() for e in entries], "signed_at": signed_at,
+                      "version": int(version), "descriptor": dict(descriptor), "lock": lock_digest(manifest)},
     }
 
 
-def sign_manifest(manifest: Manifest, private_key, signed_at: str) -> dict[str, Any]:
+def sign_manifest(manifest: Manifest, private_key, signed_at: str, descriptor: dict[str, str],
+                  version: int) -> dict[str, Any]:
     """A DSSE envelope over the manifest's statement."""
-    payload = json.dumps(statement(manifest, signed_at), sort_keys=True, separators=(",", ":")).encode("utf-8")
+    payload = canonical_json(statement(manifest, signed_at, descriptor, version))
     signature = _sign(private_key, pae(PAYLOAD_TYPE, payload))
     return {
         "payloadType": PAYLOAD_TYPE,
@@ -136,12 +147,27 @@ def sign_manifest(manifest: Manifest, private_key, signed_at: str) -> dict[str, 
     }
 
 
+def signed_versions(manifest: Manifest | None) -> list[int]:
+    """The versions the lock's statements claim (unverified: for choosing the next version and for
+    reading a trusted revision's lock)."""
+    out = []
+    for envelope in (manifest.signatures if manifest else ()):
+        payload = _decode(envelope.get("payload")) if isinstance(envelope, dict) else None
+        try:
+            version = json.loads(payload)["predicate"]["version"] if payload else None
+        except (ValueError, KeyError, TypeError):
+            version = None
+        if type(version) is int and version >= 0:
+            out.append(version)
+    return out
+
+
 def with_signature(manifest: Manifest, envelope: dict[str, Any]) -> Manifest:
     """The manifest with ``envelope`` added, replacing an earlier one by the same key."""
     keyids = {s.get("keyid") for s in envelope["signatures"]}
     kept = tuple(e for e in manifest.signatures
                  if not keyids & {s.get("keyid") for s in e.get("signatures", []) if isinstance(s, dict)})
-    return Manifest(manifest.dataset, manifest.files, kept + (envelope,))
+    return manifest.replace(signatures=kept + (envelope,))
 
 
 def trusted_signers(data: Any, shown: str = "policy data org.signers") -> dict[str, dict[str, Any]]:
@@ -171,25 +197,35 @@ def _decode(text: Any) -> bytes | None:
         return None
 
 
-def _matches(payload: bytes, manifest: Manifest) -> str | None:
-    """Why the signed statement does not describe this lock, or None when it does."""
+def _matches(payload: bytes, manifest: Manifest, descriptor_sha256: str | None) -> str | None:
+    """Why the signed statement does not describe this lock and descriptor, or None when it does."""
     try:
         signed = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "the signed payload is not JSON"
     if not isinstance(signed, dict) or signed.get("_type") != STATEMENT_TYPE \
             or signed.get("predicateType") != PREDICATE_TYPE or not isinstance(signed.get("predicate"), dict):
         return "the signed payload is not a gate dataset-lock statement"
-    expected = statement(manifest, signed["predicate"].get("signed_at"))
-    if signed["predicate"].get("dataset") != manifest.dataset:
-        return f"signed for dataset {str(signed['predicate'].get('dataset'))[:64]!r}, not {manifest.dataset!r}"
-    if signed.get("subject") != expected["subject"] or signed["predicate"].get("files") != expected["predicate"]["files"]:
+    predicate = signed["predicate"]
+    if predicate.get("dataset") != manifest.dataset:
+        return f"signed for dataset {str(predicate.get('dataset'))[:64]!r}, not {manifest.dataset!r}"
+    descriptor = predicate.get("descriptor")
+    version = predicate.get("version")
+    if not isinstance(descriptor, dict) or type(version) is not int or not isinstance(predicate.get("signed_at"), str):
+        return "the signed statement binds no descriptor or version (signed by an older gate): re-sign the lock"
+    expected = statement(manifest, predicate["signed_at"], descriptor, version)
+    if signed.get("subject") != expected["subject"] or predicate.get("files") != expected["predicate"]["files"] \
+            or predicate.get("lock") != expected["predicate"]["lock"]:
         return "the lock's files differ from the signed ones"
+    if descriptor_sha256 is not None and descriptor.get("sha256") != descriptor_sha256:
+        return "the descriptor (dataset.yaml) changed after the lock was signed"
     return None
 
 
-def signature_facts(manifest: Manifest | None, signers: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Every signature on the lock: key id, signer name, status (valid, invalid, unknown_signer), why."""
+def signature_facts(manifest: Manifest | None, signers: dict[str, dict[str, Any]],
+                    descriptor_sha256: str | None = None) -> dict[str, Any]:
+    """Every signature on the lock: key id, signer name, status (valid, invalid, unknown_signer), why,
+    and the version and time it was signed at; ``version`` is the highest valid version."""
     results = []
     for envelope in (manifest.signatures if manifest else ()):
         payload = _decode(envelope.get("payload")) if isinstance(envelope, dict) else None
@@ -200,7 +236,7 @@ def signature_facts(manifest: Manifest | None, signers: dict[str, dict[str, Any]
             keyid = keyid if isinstance(keyid, str) else None
             signer = signers.get(keyid) if keyid else None
             result = {"keyid": keyid, "signer": signer.get("name") if signer else None,
-                      "status": UNKNOWN, "problem": None, "signed_at": None}
+                      "status": UNKNOWN, "problem": None, "signed_at": None, "version": None}
             if signer is None:
                 result["problem"] = "key id not among the trusted signers"
             else:
@@ -210,15 +246,19 @@ def signature_facts(manifest: Manifest | None, signers: dict[str, dict[str, Any]
                 elif not _verify(signer["key"], signature, pae(kind, payload)):
                     result.update(status=INVALID, problem="signature does not verify (lock or signature altered)")
                 else:
-                    problem = _matches(payload, manifest)
+                    problem = _matches(payload, manifest, descriptor_sha256)
                     if problem:
                         result.update(status=INVALID, problem=problem)
                     else:
-                        result.update(status=VALID, signed_at=json.loads(payload)["predicate"].get("signed_at"))
+                        predicate = json.loads(payload)["predicate"]
+                        result.update(status=VALID, signed_at=predicate["signed_at"], version=predicate["version"])
             results.append(result)
+    valid = [r for r in results if r["status"] == VALID]
     return {
         "present": bool(results),
         "count": len(results),
         "signatures": results,
-        "valid_keyids": sorted({r["keyid"] for r in results if r["status"] == VALID}),
+        "valid_keyids": sorted({r["keyid"] for r in valid}),
+        "version": max((r["version"] for r in valid), default=None),
+        "base_version": None,
     }

@@ -59,7 +59,10 @@ class Violation:
 
 
 def _verdict_of(violations: tuple[Violation, ...]) -> str:
-    """Denies fail, warnings warn; waived violations are reported but decide nothing."""
+    """Errors (a fact that could not be computed) are errors, denies fail, warnings warn; waived
+    violations are reported but decide nothing."""
+    if any(v.level == "error" for v in violations):
+        return ERROR
     if any(v.level == "deny" for v in violations):
         return FAIL
     if any(v.level != "waived" for v in violations):
@@ -86,7 +89,7 @@ class DatasetVerdict:
     def verdict(self) -> str:
         """pass, warn or fail."""
         verdict = _verdict_of(self.violations)
-        if self.allow is False and verdict != FAIL:
+        if self.allow is False and verdict not in (FAIL, ERROR):
             return FAIL
         return verdict
 
@@ -133,6 +136,12 @@ class Verdict:
     """``dataset`` or ``access``."""
     rules: dict[str, Any] = field(default_factory=dict, compare=False)
     """METADATA (title, description, severity, file, line) of the rules that could fire, by id."""
+    now: str | None = None
+    """The decision time (RFC 3339, UTC)."""
+    now_pinned: bool = False
+    """Whether the decision time was given (--now) rather than read from the clock."""
+    notices: tuple[str, ...] = ()
+    """Things the user should know that decide nothing (a cache that was ignored, and why)."""
 
     @property
     def verdict(self) -> str:
@@ -162,6 +171,9 @@ class Verdict:
             "engine": self.engine,
             "policy_digest": self.policy_digest,
             "gate_version": self.gate_version,
+            "now": self.now,
+            "now_pinned": self.now_pinned,
             "datasets": [d.to_json() for d in self.datasets],
             "errors": [e.to_json() for e in self.errors],
+            "notices": list(self.notices),
         }

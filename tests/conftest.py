@@ -13,10 +13,16 @@ import pytest
 
 from gate.engine import installed_engines
 
+# keys gate keeps outside repositories (cache, fingerprints) go to a directory of this test run, not
+# the user's own ~/.config/gate
+os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test-config-")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 EXAMPLE_REPO = EXAMPLES / "repo"
 NOW = "2026-11-23T00:00:00Z"
+PINNED = ("--data", str(ROOT / "tests" / "data" / "pinned-time.yaml"))
+"""Policy data that lets access decisions take a pinned --now (refused by default)."""
 ENGINES = installed_engines()
 
 

@@ -216,7 +216,7 @@ def build(directory: Path, rows: int = 400, seed: int = 7) -> Corpus:
             for index in range(values.rng.randint(0, 2)):
                 ip = values.ip()
                 doc["events"].append({"ip": ip, "ok": True})
-                record(corpus.truth, "corpus.jsonl", row, f"events.{index}.ip", "IP_ADDRESS")
+                record(corpus.truth, "corpus.jsonl", row, "events[].ip", "IP_ADDRESS")  # list items, any index
             for key, kind in (("order", "order_number"), ("sdk_version", "version"), ("ref", "bad_card")):
                 doc["meta"][key] = _make(values, kind)
                 record(corpus.decoys, "corpus.jsonl", row, f"meta.{key}", kind)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_REPO, EXAMPLES, NOW, run_gate
+from conftest import PINNED, EXAMPLE_REPO, EXAMPLES, NOW, run_gate
 
 from gate.audit import AuditLog
 
@@ -25,7 +25,7 @@ def key_file(tmp_path) -> Path:
 
 def _decide(log: Path, key_file: Path, *requests: str):
     files = [str(EXAMPLES / "requests" / f"{name}.json") for name in requests]
-    return run_gate("access", "--request", *files, "--repo", str(EXAMPLE_REPO), "--now", NOW,
+    return run_gate("access", "--request", *files, "--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED,
                     "--audit-log", str(log), "--audit-key-file", str(key_file))
 
 
@@ -192,13 +192,13 @@ def test_policy_data_says_where_the_log_lives(tmp_path, key_file):
 
     data = write(tmp_path / "org.yaml", f"org:\n  audit:\n    log: {tmp_path / 'from-policy.jsonl'}\n")
     proc = run_gate("access", "--request", str(EXAMPLES / "requests" / "01-bob-trains-churn.json"),
-                    "--repo", str(EXAMPLE_REPO), "--now", NOW, "--data", str(data),
+                    "--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED, "--data", str(data),
                     "--audit-key-file", str(key_file), env={"GATE_AUDIT_LOG": ""})
     assert proc.returncode == 0, proc.stderr
     [entry] = [json.loads(line) for line in (tmp_path / "from-policy.jsonl").read_text().splitlines()]
     assert (entry["actor"], entry["decision"]) == ("bob", "pass")
     # the policy's log needs the key like any other: without one the run fails closed
     proc = run_gate("access", "--request", str(EXAMPLES / "requests" / "01-bob-trains-churn.json"),
-                    "--repo", str(EXAMPLE_REPO), "--now", NOW, "--data", str(data),
+                    "--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED, "--data", str(data),
                     env={"GATE_AUDIT_LOG": "", "GATE_AUDIT_KEY": ""})
     assert proc.returncode == 2 and "no audit key" in proc.stderr

@@ -102,7 +102,7 @@ def test_duplicate_dataset_ids(data_repo):
     first = data_repo("same")
     second = data_repo.root / "other" / "dataset.yaml"
     write(second, (first / "dataset.yaml").read_text())
-    _expect_error(run_gate("check", str(data_repo.root)), "other/dataset.yaml", "also used by")
+    _expect_error(run_gate("check", str(data_repo.root)), "other/dataset.yaml", "also claimed by")
 
 
 def test_descriptor_symlink_out_of_repo(data_repo, tmp_path):
@@ -122,7 +122,7 @@ def test_data_symlink_out_of_repo_is_a_violation_and_never_read(data_repo, tmp_p
     assert code == 1
     [dataset] = body["datasets"]
     outside = [f for f in dataset["facts"]["integrity"]["files"] if f["status"] == "outside_repo"]
-    assert outside == [{"path": outside[0]["path"], "status": "outside_repo"}], "no digest: it was never read"
+    assert len(outside) == 1 and "sha256" not in outside[0] and "size" not in outside[0], "no digest: never read"
     assert "integrity.path_outside_repo" in {v["id"] for v in dataset["violations"]}
 
 
@@ -134,7 +134,7 @@ def test_path_traversal_in_files(data_repo, pattern):
     code, body = run_json("check", str(directory))
     assert code == 1
     [dataset] = body["datasets"]
-    assert {"path": pattern, "status": "outside_repo"} in dataset["facts"]["integrity"]["files"]
+    assert any(f["path"] == pattern and f["status"] == "outside_repo" for f in dataset["facts"]["integrity"]["files"])
 
 
 def test_traversal_in_lock_is_not_followed(data_repo):
@@ -143,10 +143,8 @@ def test_traversal_in_lock_is_not_followed(data_repo):
     document = json.loads(lock.read_text())
     document["files"].append({"path": "../../../../etc/passwd", "sha256": "0" * 64, "size": 1})
     lock.write_text(json.dumps(document))
-    code, body = run_json("check", str(directory))
-    assert code == 1
-    files = body["datasets"][0]["facts"]["integrity"]["files"]
-    assert {"path": "../../../../etc/passwd", "status": "outside_repo"} in files
+    proc = run_gate("check", str(directory))  # a lock path that is not canonical is a malformed lock
+    assert proc.returncode == 2 and "dataset.lock" in proc.stderr + proc.stdout and "canonical" in proc.stdout
 
 
 @pytest.mark.parametrize("content,fragment", [

@@ -1,13 +1,14 @@
-"""The incremental cache: a stat shortcut outside CI, recomputed digests in CI, never trusted when broken."""
+"""The fact cache: authenticated rows only, recomputed in CI, never trusted when broken or committed."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import stat as stat_module
 
 from conftest import run_gate, run_json, write
 from gate.cache import Cache
-from gate.facts.integrity import hash_files
 
 
 def _same_stat_edit(path, text):
@@ -17,19 +18,29 @@ def _same_stat_edit(path, text):
     assert os.stat(path).st_size == before.st_size
 
 
-def test_stat_shortcut_outside_ci_and_recomputed_in_ci(tmp_path, monkeypatch):
+def test_digest_rows_need_the_same_stat_and_their_mac(tmp_path):
     data = write(tmp_path / "a.csv", "x,1\n")
-    monkeypatch.delenv("CI", raising=False)
-    monkeypatch.delenv("GATE_CI", raising=False)
-    cache = Cache(tmp_path)
-    first = hash_files([(data, "a.csv")], cache=cache)["a.csv"].sha256
-    _same_stat_edit(data, "y,2\n")  # a forged stat: same size, same mtime
-    assert hash_files([(data, "a.csv")], cache=cache)["a.csv"].sha256 == first
+    cache = Cache(tmp_path, b"k" * 32, trust_stat=True)
+    cache.store_digests([("a.csv", os.stat(data), "a" * 64)])
+    assert cache.digest("a.csv", os.stat(data)) == "a" * 64
+    _same_stat_edit(data, "y,2\n")  # same size and mtime: the change time still moves, so it is not trusted
+    assert cache.digest("a.csv", os.stat(data)) is None
+    cache.store_digests([("a.csv", os.stat(data), "b" * 64)])
+    other = Cache(tmp_path, b"o" * 32, trust_stat=True)  # another key: the rows do not authenticate
+    assert other.digest("a.csv", os.stat(data)) is None
+    ci = Cache(tmp_path, b"k" * 32, trust_stat=False)
+    assert ci.digest("a.csv", os.stat(data)) is None
+    for c in (cache, other, ci):
+        c.close()
+
+
+def test_fact_rows_are_authenticated(tmp_path):
+    cache = Cache(tmp_path, b"k" * 32, trust_stat=True)
+    cache.store_fact("file", "d" * 64, "cfg", {"clean": False})
+    assert cache.fact("file", "d" * 64, "cfg") == {"clean": False}
+    cache.db.execute("UPDATE facts SET value = ?", (json.dumps({"clean": True}),))
+    assert cache.fact("file", "d" * 64, "cfg") is None
     cache.close()
-    monkeypatch.setenv("CI", "true")
-    ci_cache = Cache(tmp_path)
-    assert hash_files([(data, "a.csv")], cache=ci_cache)["a.csv"].sha256 != first
-    ci_cache.close()
 
 
 def test_ci_flag_catches_a_forged_stat(data_repo, monkeypatch):
@@ -39,7 +50,8 @@ def test_ci_flag_catches_a_forged_stat(data_repo, monkeypatch):
     assert run_gate("check", str(directory), env=env).returncode == 0
     path = directory / "data" / "part-0.csv"
     _same_stat_edit(path, path.read_text().replace("0,0,0", "9,9,9"))
-    assert run_gate("check", str(directory), env=env).returncode == 0  # the stat shortcut trusts it
+    code, body = run_json("check", str(directory), env=env)
+    assert code == 1 and "integrity.file_mismatch" in {v["id"] for v in body["datasets"][0]["violations"]}
     code, body = run_json("check", str(directory), "--ci", env=env)
     assert code == 1 and "integrity.file_mismatch" in {v["id"] for v in body["datasets"][0]["violations"]}
     assert run_gate("check", str(directory), "--no-cache", env=env).returncode == 1
@@ -47,16 +59,18 @@ def test_ci_flag_catches_a_forged_stat(data_repo, monkeypatch):
 
 def test_corrupt_or_foreign_cache_is_rebuilt(data_repo):
     directory = data_repo("c1")
-    assert run_gate("check", str(directory)).returncode == 0
+    env = {"CI": ""}
+    assert run_gate("check", str(directory), env=env).returncode == 0
     store = data_repo.root / ".gate" / "cache" / "gate.sqlite"
     assert store.exists()
+    assert stat_module.S_IMODE(os.stat(store).st_mode) == 0o600
     store.write_bytes(b"this is not a database" * 100)
-    assert run_gate("check", str(directory)).returncode == 0
+    assert run_gate("check", str(directory), env=env).returncode == 0
     db = sqlite3.connect(store)
     db.execute("UPDATE meta SET value = '/somewhere/else' WHERE key = 'root'")
     db.commit()
     db.close()
-    code, body = run_json("check", str(directory))
+    code, body = run_json("check", str(directory), env=env)
     assert code == 0 and body["errors"] == []
     db = sqlite3.connect(store)
     assert dict(db.execute("SELECT key, value FROM meta"))["root"] == str(data_repo.root.resolve())
@@ -64,11 +78,12 @@ def test_corrupt_or_foreign_cache_is_rebuilt(data_repo):
 
 def test_cache_holds_no_raw_pii(data_repo):
     directory = data_repo("people")
+    env = {"CI": ""}
     write(directory / "data" / "part-1.csv", "name,phone,ssn\nAnn,(415) 555-2671,078-05-1121\n")
     run_gate("manifest", "update", str(directory))
-    code, body = run_json("check", str(directory))
+    code, body = run_json("check", str(directory), env=env)
     assert "pii.type_not_allowed" in {v["id"] for v in body["datasets"][0]["violations"]}
-    code, again = run_json("check", str(directory))
+    code, again = run_json("check", str(directory), env=env)
     assert again["datasets"][0]["violations"] == body["datasets"][0]["violations"], "cached facts decide the same"
     raw = b"".join(p.read_bytes() for p in (data_repo.root / ".gate" / "cache").iterdir())
     for value in (b"555-2671", b"078-05-1121", b"4155552671", b"078051121"):
@@ -77,5 +92,5 @@ def test_cache_holds_no_raw_pii(data_repo):
 
 def test_no_cache_writes_nothing(data_repo):
     directory = data_repo("nc", lock=False)
-    run_gate("check", str(directory), "--no-cache")
+    run_gate("check", str(directory), "--no-cache", env={"CI": ""})
     assert not (data_repo.root / ".gate" / "cache").exists()

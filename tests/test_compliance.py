@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLE_REPO, EXAMPLES, NOW, run_gate
+from conftest import PINNED, EXAMPLE_REPO, EXAMPLES, NOW, run_gate
 
 REQUESTS = sorted(str(p) for p in (EXAMPLES / "requests").glob("*.json"))
 
@@ -24,7 +24,7 @@ def audited(tmp_path_factory) -> dict:
     key.write_bytes(os.urandom(32).hex().encode())
     key.chmod(0o600)
     log = base / "audit.jsonl"
-    common = ["--repo", str(EXAMPLE_REPO), "--now", NOW, "--audit-log", str(log), "--audit-key-file", str(key)]
+    common = ["--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED, "--audit-log", str(log), "--audit-key-file", str(key)]
     assert run_gate("access", "--request", *REQUESTS, *common).returncode == 1
     assert run_gate("check", str(EXAMPLE_REPO), *common).returncode == 1
     return {"base": base, "key": key, "log": log}

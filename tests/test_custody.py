@@ -201,7 +201,7 @@ def test_seal_records_both_digests_and_unseal_restores_the_bytes(env, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in (directory / "data").iterdir()) == ["part-0.csv.age", "part-1.csv.age"]
     lock = json.loads((directory / "dataset.lock").read_text())
-    assert all(e["path"].endswith(".age") and set(e["plain"]) == {"sha256", "size"} for e in lock["files"])
+    assert all(e["path"].endswith(".age") and set(e["plain"]) == {"sha256", "size", "facts"} for e in lock["files"])
     out = tmp_path / "out"
     proc = env.unseal(directory, out, "-i", str(env.identity))
     assert proc.returncode == 2 and "signature.missing" not in proc.stderr and "signed lock" in proc.stderr
@@ -259,11 +259,21 @@ def test_seal_completes_an_interrupted_run(env):
     assert "integrity.file_undeclared" in ids
     assert env.seal(directory).returncode == 0
     assert not plain.exists()
-    # interrupted after the sealed file was renamed into place but before the lock was written
+    # interrupted after the sealed file was renamed into place but before the lock was written: the
+    # run had recorded it in its journal (an .age file no run recorded is never overwritten)
+    from gate.repo import Repo
+    from gate.sealing import Journal
+
     other = env.dataset("resume2", files=1)
     source = other / "data" / "part-0.csv"
     with open(source, "rb") as reader, open(str(source) + ".age", "wb") as writer:
         age.encrypt_stream(reader, writer, [age.X25519Recipient.parse(env.recipient)])
+    proc = env.seal(other)
+    assert proc.returncode == 2 and "did not write" in proc.stderr and source.exists()
+    import hashlib
+
+    Journal(Repo.at(env.root), "resume2").record("datasets/resume2/data/part-0.csv.age",
+                                                 hashlib.sha256(Path(str(source) + ".age").read_bytes()).hexdigest())
     assert env.seal(other).returncode == 0
     assert sorted(p.name for p in (other / "data").iterdir()) == ["part-0.csv.age"]
     proc, ids = env.check(other)
@@ -276,7 +286,7 @@ def test_restricted_data_must_be_sealed_and_signed(env):
     assert {"sealing.plain_files", "signature.missing"} <= set(ids)
     assert env.seal(directory).returncode == 0
     _, ids = env.check(directory)
-    assert ids == ["signature.missing"]
+    assert ids == ["sealing.facts_unsigned", "signature.missing"]  # the facts bound at sealing need a signer
     proc = env.sign(directory)
     assert proc.returncode == 0, proc.stderr
     proc, ids = env.check(directory)
@@ -580,30 +590,37 @@ def test_loader_reads_parquet_and_jsonl(env):
     pd.testing.assert_frame_equal(loaded, frame)
 
 
-_RACE: dict = {}
+def test_loader_catches_a_file_edited_while_it_is_read(env, monkeypatch):
+    """The loader parses exactly the bytes it hashes: a writer changing the file while it is read makes
+    the digest differ from the lock, and nothing is returned."""
+    import gate.data.stream as stream
 
-
-def _race_hook(event: str, args) -> None:
-    target = _RACE.get("target")
-    if target is None or event != "open" or not args or not str(args[0]).startswith(("/proc/self/fd/", "/dev/fd/")):
-        return
-    _RACE.clear()  # disarm first: the write below opens a file too
-    with open(target, "r+b") as handle:  # an in-place edit while the loader parses the file
-        handle.seek(40)
-        handle.write(b"7")
-
-
-def test_loader_catches_a_file_edited_while_it_is_parsed(env):
-    directory = env.dataset("racy", classification="internal", files=1)
+    directory = env.root / "datasets" / "racy"
+    write(directory / "dataset.yaml", DESCRIPTOR.format(id="racy", classification="internal"))
+    write(directory / "data" / "part-0.csv", _csv(rows=20000))
+    assert run_gate("manifest", "update", str(directory), "--repo", str(env.root)).returncode == 0
     target = directory / "data" / "part-0.csv"
-    assert len(env.load(directory)) == ROWS  # untouched, it loads
-    if not _RACE.get("installed_hook"):
-        sys.addaudithook(_race_hook)
-    _RACE.update(target=target)
+    assert len(env.load(directory)) == 20000  # untouched, it loads
+    calls = []
+
+    class Racing:
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+        def read(self, fd, count):
+            data = os.read(fd, count)
+            calls.append(len(data))
+            if len(calls) == 1:  # a concurrent in-place edit past what has been read so far
+                with open(target, "r+b") as handle:
+                    handle.seek(target.stat().st_size - 10)
+                    handle.write(b"7")
+            return data
+
+    monkeypatch.setattr(stream, "os", Racing())
     with pytest.raises(gate.IntegrityError) as info:
         env.load(directory)
-    assert "target" not in _RACE, "the loader never parsed through its descriptor: the race was not staged"
-    assert info.value.reasons == ["integrity.file_mismatch"]
+    assert len(calls) > 1, "the file was read in one go: the race was not staged"
+    assert "integrity.file_mismatch" in info.value.reasons
     assert [e["decision"] for e in env.audit()] == ["allow", "fail"]
 
 

@@ -11,16 +11,20 @@ from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW
 from gate.core import access_input, dataset_input, find_dataset
 from gate.descriptor import load_descriptor
 from gate.engine import create_engine
-from gate.facts.integrity import integrity_facts
+from gate.facts.collect import Settings, collect
+from gate.facts.view import build_view
 from gate.policy import builtin_policy_dir, load_policy_set
 from gate.repo import Repo
+from gate.signing import trusted_signers
 
 pytestmark = pytest.mark.skipif(len(ENGINES) < 2, reason="needs two local engines to compare")
 
 CLASSIFICATIONS = ["public", "internal", "confidential", "restricted", "secret"]
 TRUST = ["unknown", "raw", "curated", "partner", "internal", "bogus"]
 SOURCES = ["crm-export", "web-forms", "shady-broker", "partner-feed"]
-STATUSES = ["ok", "missing", "mismatch", "undeclared", "outside_repo"]
+STATUSES = ["ok", "missing", "mismatch", "undeclared", "outside_repo", "unmatched", "uncovered", "outside_dataset",
+            "not_regular"]
+PROBLEMS = ["nul_bytes", "ragged_rows", "blank_first_line", "invalid_json"]
 SUBJECTS = ["alice", "bob", "carol", "dave", "erin", "mallory"]
 ACTIONS = ["read", "write", "train", "export", "delete"]
 PURPOSES = ["model-training", "evaluation", "analytics", "marketing", "retention"]
@@ -31,12 +35,22 @@ def _context(now: str) -> dict:
     return {"now": now, "repo": "r", "commit": None, "gate_version": "test"}
 
 
+def _empty_facts() -> dict:
+    return {"integrity": {}, "signature": {"present": False, "count": 0, "signatures": [], "valid_keyids": []},
+            "sealing": {"files": 0, "sealed": 0, "plain_files": [], "plain_count": 0},
+            "data": {"files": []}, "pii": {"by_type": {}}, "poisoning": {"status": "skipped"},
+            "drift": {"status": "skipped"}}
+
+
 def example_dataset_inputs() -> list[dict]:
     repo = Repo.at(EXAMPLE_REPO)
+    signers = trusted_signers(load_policy_set([builtin_policy_dir()]).data["org"]["signers"])
     inputs = []
-    for path in sorted(EXAMPLE_REPO.rglob("dataset.yaml")):
+    for path in repo.descriptors():
         descriptor = load_descriptor(path, repo)
-        facts = {"integrity": integrity_facts(descriptor, repo).to_json()}
+        facts = collect(build_view(descriptor, repo), Settings(signers=signers, thresholds={"medium": 0.05,
+                                                                                             "high": 0.1},
+                                                               fingerprint_key=b"k" * 32)).facts
         inputs.append(dataset_input(descriptor, facts, _context(NOW)))
     return inputs
 
@@ -68,13 +82,17 @@ def generated_dataset_inputs(count: int, seed: int = 1) -> list[dict]:
         inputs.append({
             "dataset": {"id": f"ds-{i}", "path": f"d{i}/dataset.yaml", "classification": rng.choice(CLASSIFICATIONS[:4] if clean else CLASSIFICATIONS),
                         "purposes": rng.sample(PURPOSES, rng.randint(1 if clean else 0, 3)), "source": source, "owner": "o@example.com"},
-            "facts": {"integrity": {
+            "facts": {**_empty_facts(), "integrity": {
                 "manifest": {"present": clean or rng.random() < 0.8, "path": f"d{i}/dataset.lock",
                              "dataset": f"ds-{i}" if clean else rng.choice([f"ds-{i}", f"ds-{i}", "other"])},
                 "files": files, "unmatched_patterns": rng.sample(["a/*.csv", "b/*"], rng.randint(0, 1)),
-            }},
+                "ambiguous_names": [] if clean or rng.random() < 0.9 else [{"path": "d/A.csv", "reason": "twin"}],
+            }, "data": {"files": [{"path": f["path"], "problems": [] if clean or rng.random() < 0.8 else
+                                   [{"kind": rng.choice(PROBLEMS), "message": "m"}]} for f in files]}},
             "context": _context(NOW if clean else rng.choice(NOWS)),
         })
+        if not clean and rng.random() < 0.05:
+            del inputs[-1]["facts"][rng.choice(list(_empty_facts()))]
     return inputs
 
 
@@ -145,15 +163,25 @@ def custody_inputs(count: int, seed: int = 3) -> list[dict]:
                        "status": rng.choice(["valid", "valid", "invalid", "unknown_signer"]),
                        "problem": rng.choice([None, "the lock's files differ from the signed ones"])}
                       for _ in range(rng.choice([0, 0, 1, 1, 2]))]
-        files = document["facts"]["integrity"]["files"]
+        files = document["facts"].get("integrity", {}).get("files", [])
         plain = [f["path"] for f in files if rng.random() < 0.5]
+        for s in signatures:
+            if s["status"] == "valid":
+                s.update(version=rng.randint(1, 4), signed_at=rng.choice(["2026-01-01T00:00:00Z", "2020-01-01T00:00:00Z"]))
+        valid = [s["version"] for s in signatures if s["status"] == "valid"]
+        if "integrity" not in document["facts"]:
+            continue
         document["facts"]["signature"] = {"present": bool(signatures), "count": len(signatures),
                                           "signatures": signatures,
-                                          "valid_keyids": sorted({s["keyid"] for s in signatures if s["status"] == "valid"})}
+                                          "valid_keyids": sorted({s["keyid"] for s in signatures if s["status"] == "valid"}),
+                                          "version": max(valid) if valid else None,
+                                          "base_version": rng.choice([None, None, 2, 3])}
         document["facts"]["sealing"] = {"files": len(files), "sealed": len(files) - len(plain), "plain_files": plain,
                                         "plain_count": len(plain), "all_sealed": bool(files) and not plain,
                                         "sealed_without_plain_digest": rng.sample([f"{p}.age" for p in plain],
-                                                                                  min(len(plain), rng.randint(0, 1)))}
+                                                                                  min(len(plain), rng.randint(0, 1))),
+                                        "sealed_without_facts": rng.sample(["x.csv.age"], rng.randint(0, 1)),
+                                        "not_age": rng.sample(["y.csv.age"], int(rng.random() < 0.1))}
     return inputs
 
 
@@ -169,7 +197,7 @@ def custody_data(inputs: list[dict], seed: int = 4) -> dict:
         waivers.append(waiver)
     signers = {"k-all": {"name": "all"}, "k-hr": {"name": "hr", "datasets": ["hr-*"]},
                "k-conf": {"name": "conf", "classifications": ["confidential"]}}
-    return {"waivers": waivers, "org": {"signers": signers}}
+    return {"waivers": waivers, "org": {"signers": signers, "signature": {"max_age_days": 365}}}
 
 
 def test_engines_agree_on_custody_rules_and_waivers():
@@ -196,5 +224,7 @@ def test_engines_agree_on_custody_rules_and_waivers():
             engine.close()
     # the corpus reaches every custody rule and every waiver outcome, or agreement proves little
     assert {"signature.missing", "signature.invalid", "signature.untrusted", "sealing.plain_files",
-            "sealing.plain_digest_missing", "waiver.expired", "waiver.stale"} <= seen_ids, seen_ids
+            "sealing.plain_digest_missing", "waiver.expired", "waiver.stale", "signature.rollback",
+            "signature.too_old", "sealing.not_age", "sealing.facts_missing", "sealing.facts_unsigned",
+            "input.incomplete", "data.ambiguous_file"} <= seen_ids, seen_ids
     assert {"deny", "warn", "waived"} <= levels

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW, run_gate, run_json
+from conftest import PINNED, ENGINES, EXAMPLE_REPO, EXAMPLES, NOW, run_gate, run_json
 
 EXPECTED_DATASETS = {
     "churn-2026q1": ("pass", set()),
@@ -68,7 +68,7 @@ def test_each_example_dataset_exit_code(engine, dataset):
 @pytest.mark.parametrize("name", sorted(EXPECTED_REQUESTS))
 def test_each_example_request(engine, name):
     code, body = run_json("access", "--request", str(EXAMPLES / "requests" / f"{name}.json"),
-                          "--repo", str(EXAMPLE_REPO), "--engine", engine, "--now", NOW)
+                          "--repo", str(EXAMPLE_REPO), "--engine", engine, "--now", NOW, *PINNED)
     verdict, ids = EXPECTED_REQUESTS[name]
     assert body["engine"] == engine
     assert body["kind"] == "access"
@@ -86,7 +86,7 @@ def test_access_from_flags_matches_request_file():
     request = json.loads((EXAMPLES / "requests" / "01-bob-trains-churn.json").read_text())
     code, body = run_json("access", "--subject", request["subject"], "--dataset", request["dataset"],
                           "--action", request["action"], "--purpose", request["purpose"],
-                          "--repo", str(EXAMPLE_REPO), "--now", NOW)
+                          "--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED)
     assert code == 0 and body["verdict"] == "pass"
 
 
@@ -137,7 +137,7 @@ def test_engines_give_identical_verdict_json_on_examples(command):
             ["access", "--request", *map(str, sorted((EXAMPLES / "requests").glob("*.json"))), "--repo", str(EXAMPLE_REPO)])
     bodies = []
     for engine in ENGINES:
-        code, body = run_json(*args, "--engine", engine, "--now", NOW)
+        code, body = run_json(*args, "--engine", engine, "--now", NOW, *PINNED)
         assert body.pop("engine") == engine
         bodies.append((code, body))
     assert all(b == bodies[0] for b in bodies[1:])

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW, ROOT, run_gate
+from conftest import PINNED, ENGINES, EXAMPLE_REPO, EXAMPLES, NOW, ROOT, run_gate
 
 
 def _line_of(path: str, rule_id: str) -> int:
@@ -34,7 +34,7 @@ def test_check_explains_rule_location_and_inputs(engine):
 
 def test_access_explains_the_request_fields():
     proc = run_gate("access", "--request", str(EXAMPLES / "requests" / "08-dave-reads-churn-expired-grant.json"),
-                    "--repo", str(EXAMPLE_REPO), "--now", NOW, "--explain", "--format", "json")
+                    "--repo", str(EXAMPLE_REPO), "--now", NOW, *PINNED, "--explain", "--format", "json")
     [violation] = json.loads(proc.stdout)["datasets"][0]["violations"]
     assert violation["id"] == "access.grant_expired"
     assert violation["explain"]["rule"].startswith("policies/gate/rules/access/grants.rego:")

@@ -8,8 +8,17 @@ import os
 
 from conftest import run_gate, run_json, write
 from gate.descriptor import Manifest, ManifestEntry, load_descriptor, load_manifest, render_manifest
-from gate.facts.integrity import hash_file, hash_files, integrity_facts
+from gate.facts.files import read_file
+from gate.facts.integrity import file_status
+from gate.facts.view import build_view
 from gate.repo import Repo
+
+
+def _statuses(directory, repo) -> dict:
+    view = build_view(load_descriptor(directory / "dataset.yaml", repo), repo)
+    digests = {f.path: (r.sha256, r.size) for f in view.pending()
+               for r in [read_file(f.open_path, f.path, parse=False)]}
+    return {f.path: file_status(f, digests.get(f.path)) for f in view.files}
 
 
 def test_hash_matches_hashlib_across_block_boundaries(tmp_path):
@@ -17,19 +26,10 @@ def test_hash_matches_hashlib_across_block_boundaries(tmp_path):
         path = tmp_path / f"f{size}"
         data = os.urandom(size)
         path.write_bytes(data)
-        digest = hash_file(path, path.name)
-        assert digest.sha256 == hashlib.sha256(data).hexdigest() and digest.size == size
-
-
-def test_parallel_hashing_gives_each_file_its_own_digest(tmp_path):
-    items = []
-    for i in range(40):
-        path = tmp_path / f"f{i}.bin"
-        path.write_bytes(bytes([i]) * (1000 + i * 7919))
-        items.append((path, path.name))
-    results = hash_files(items, workers=4)
-    for path, name in items:
-        assert results[name].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        read = read_file(path, path.name, parse=False)
+        assert read.sha256 == hashlib.sha256(data).hexdigest() and read.size == size
+        parsed = read_file(path, path.name, "text")
+        assert parsed.sha256 == read.sha256 and parsed.size == size  # the parse consumed every byte
 
 
 def test_lexical_containment(tmp_path):
@@ -58,23 +58,27 @@ def test_statuses(data_repo):
     lock = json.loads((directory / "dataset.lock").read_text())
     lock["files"].append({"path": "datasets/s1/data/gone.csv", "sha256": "0" * 64, "size": 3})
     (directory / "dataset.lock").write_text(json.dumps(lock))
-    facts = integrity_facts(load_descriptor(directory / "dataset.yaml", repo), repo)
-    assert {f.path: f.status for f in facts.files} == {
+    assert _statuses(directory, repo) == {
         "datasets/s1/data/part-0.csv": "mismatch",
         "datasets/s1/data/new.csv": "undeclared",
         "datasets/s1/data/gone.csv": "missing",
     }
 
 
-def test_hidden_files_lock_and_descriptor_are_not_data(data_repo):
+def test_hidden_files_are_data_unless_excluded(data_repo):
+    """Hidden files used to be skipped silently; now every file under the dataset directory is covered
+    or explicitly excluded (tests/security/test_01_dataset_view.py has the attacks)."""
     directory = data_repo("s2")
     path = directory / "dataset.yaml"
     path.write_text(path.read_text().replace("files: [data/*.csv]\n", ""))
     write(directory / ".hidden" / "x.csv", "x\n")
     write(directory / "data" / ".DS_Store", "x")
     repo = Repo.at(data_repo.root)
-    facts = integrity_facts(load_descriptor(path, repo), repo)
-    assert [f.path for f in facts.files] == ["datasets/s2/data/part-0.csv"]
+    assert _statuses(directory, repo) == {"datasets/s2/.hidden/x.csv": "undeclared",
+                                          "datasets/s2/data/.DS_Store": "undeclared",
+                                          "datasets/s2/data/part-0.csv": "ok"}
+    path.write_text(path.read_text() + "exclude: [.hidden/**, '**/.DS_Store']\n")
+    assert _statuses(directory, repo) == {"datasets/s2/data/part-0.csv": "ok"}
 
 
 def test_manifest_update_then_verify(data_repo):
@@ -101,11 +105,12 @@ def test_manifest_update_refuses_outside_paths(data_repo, tmp_path):
     assert not (directory / "dataset.lock").exists()
 
 
-def test_fifo_is_not_read(data_repo):
+def test_fifo_is_refused_without_being_opened(data_repo):
     directory = data_repo("s5")
     os.mkfifo(directory / "data" / "pipe.csv")
-    proc = run_gate("check", str(directory), timeout=30)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    code, body = run_json("check", str(directory), timeout=30)  # opening a FIFO would block forever
+    assert code == 1, body
+    assert "integrity.not_regular_file" in {v["id"] for v in body["datasets"][0]["violations"]}
 
 
 def test_repository_root_marker(tmp_path):

@@ -223,7 +223,7 @@ def test_identifier_only_data_is_not_analysable_and_warned(data_repo):
 @pytest.mark.parametrize("name,content,fragment", [
     ("ragged.csv", "a,b,label\n1,2,0\n1,2,3,SECRET-VALUE-123\n", "different number of fields"),
     ("empty.csv", "", "no header"),
-    ("binary.csv", "a,b\x00\x01\x02", "not a table"),
+    ("binary.csv", "a,b\x00\x01\x02", "NUL bytes"),
     ("notes.txt", "just some text\n", "not a table"),
     ("broken.jsonl", '{"a": 1, "label": 0}\n{"a": 2, "label": \n', "broken.jsonl:2"),
     ("list.jsonl", '{"a": 1, "label": 0}\n[1, 2]\n', "not a JSON object"),

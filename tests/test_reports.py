@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import EXAMPLE_REPO, EXAMPLES, NOW, run_gate, write
+from conftest import PINNED, EXAMPLE_REPO, EXAMPLES, NOW, run_gate, write
 
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
 DATASET_DIRS = sorted(p.parent for p in EXAMPLE_REPO.rglob("dataset.yaml"))
@@ -53,7 +53,8 @@ def test_sarif_fingerprints_are_stable_across_runs():
 
 
 def test_sarif_of_access_and_error_verdicts_validate(tmp_path):
-    _sarif("access", "--request", *map(str, sorted((EXAMPLES / "requests").glob("*.json"))), "--repo", str(EXAMPLE_REPO))
+    _sarif("access", "--request", *map(str, sorted((EXAMPLES / "requests").glob("*.json"))), "--repo", str(EXAMPLE_REPO),
+           *PINNED)
     (tmp_path / ".git").mkdir()
     write(tmp_path / "d" / "dataset.yaml", "gate: [\n")
     code, document = _sarif("check", str(tmp_path))

@@ -49,6 +49,14 @@ class Engine(ABC):
     def evaluate(self, entrypoint: str, input: dict[str, Any]) -> Any:
         """The value of ``data.<entrypoint>`` for ``input``; undefined raises EngineError."""
 
+    def data(self, ref: str) -> Any:
+        """The value of a data document (``waivers``, ``org.signers``) — from data files, a bundle or a
+        Rego module alike; None when undefined."""
+        try:
+            return self.evaluate(ref, {})
+        except EngineError:
+            return None
+
     coverage_enabled: bool = False
     """When set before run_tests, evaluate_test records line coverage into ``line_coverage``."""
 

@@ -45,7 +45,13 @@ class OpaServerEngine(Engine):
             return response.json()
 
         listing = self._call(fetch, "GET /v1/policies")
-        modules = sorted((str(p.get("id", "")), str(p.get("raw", ""))) for p in listing.get("result") or [])
+        result = listing.get("result")
+        if result is None:
+            result = []
+        if not isinstance(result, list) or not all(isinstance(p, dict) for p in result):
+            raise EngineError(f"OPA at {self.url} answered GET /v1/policies with a malformed listing (result must be "
+                              "a list of policy objects)")
+        modules = sorted((str(p.get("id", "")), str(p.get("raw", ""))) for p in result)
         h = hashlib.sha256()
         for module_id, raw in modules:
             h.update(module_id.encode() + b"\0" + raw.encode() + b"\0")
@@ -70,7 +76,7 @@ class OpaServerEngine(Engine):
             if _timed_out(exc):
                 raise EngineError(f"OPA at {self.url} did not answer {what} within {self.timeout:g} s") from None
             raise EngineError(f"OPA at {self.url} is unreachable ({exc.__class__.__name__})") from None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise EngineError(f"OPA at {self.url} answered {what} with invalid JSON") from None
         if not isinstance(body, dict):
             raise EngineError(f"OPA at {self.url} answered {what} with a non-object")

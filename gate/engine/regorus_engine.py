@@ -75,6 +75,18 @@ class RegorusEngine(Engine):
             raise EngineError(f"data.{ref} is undefined")
         return value
 
+    def data(self, ref: str) -> Any:
+        """regorus evaluates only rules as rules: a data document is read through a query."""
+        if self._engine is None:
+            raise EngineError("no policies loaded")
+        try:
+            self._engine.set_input_json("{}")
+            answer = json.loads(self._engine.eval_query_as_json(f"x := data.{normalize_ref(ref)}"))
+        except Exception as exc:
+            raise EngineError(f"regorus failed reading data.{ref}: {clean_message(exc)}") from None
+        results = answer.get("result") or []
+        return results[0]["bindings"]["x"] if results else None
+
     def evaluate_test(self, ref: str) -> Any:
         if self._test_engine is None:
             self._test_engine = self._fresh(self._policies)

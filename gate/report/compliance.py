@@ -50,7 +50,9 @@ def build(verdict: Verdict, repo, audit: dict[str, Any] | None, now: datetime | 
             "last_audited_check": _last_check(entries, descriptor.id),
             "access": _access(entries, descriptor.id),
         })
-    return {
+    from ..facts.pii.redact import Redactor
+
+    return Redactor().document({
         "generated": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "gate_version": verdict.gate_version,
         "engine": verdict.engine,
@@ -59,7 +61,7 @@ def build(verdict: Verdict, repo, audit: dict[str, Any] | None, now: datetime | 
         "audit_log": None if audit is None else {k: audit[k] for k in ("path", "entries_total", "head")},
         "datasets": datasets,
         "errors": [f.to_json() for f in verdict.errors],
-    }
+    })
 
 
 def _retention(collected: str | None, days: int | None, today: date) -> dict[str, Any]:

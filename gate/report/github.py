@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..verdict import Verdict
-from .interface import Reporter
+from .interface import Reporter, shown
 
 _COMMAND = {"deny": "error", "warn": "warning", "waived": "notice"}
 
@@ -22,6 +22,7 @@ class GithubReporter(Reporter):
     """``::error file=…,line=…,title=…::message`` per violation; writes $GITHUB_STEP_SUMMARY when set."""
 
     def render(self, verdict: Verdict) -> str:
+        verdict = shown(verdict)
         lines = []
         for dataset in verdict.datasets:
             for v in dataset.violations:
@@ -32,8 +33,9 @@ class GithubReporter(Reporter):
                 lines.append(f"::{_COMMAND.get(v.level, 'warning')} {','.join(props)}::{_data(v.message)}")
         for error in verdict.errors:
             lines.append(f"::error file={_property(error.path)},title=gate error::{_data(error.message)}")
+        pinned = f"; decision time pinned to {verdict.now}" if verdict.now_pinned else ""
         lines.append(f"gate: verdict {verdict.verdict} ({len(verdict.datasets)} decided, {len(verdict.errors)} errors; "
-                     f"engine {verdict.engine})")
+                     f"engine {verdict.engine}{pinned})")
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
             with open(summary_path, "a", encoding="utf-8") as handle:
@@ -49,7 +51,8 @@ def summary_markdown(verdict: Verdict) -> str:
     """A Markdown table of datasets and their violations for the job summary."""
     icon = {"pass": "✅", "warn": "⚠️", "fail": "❌", "error": "🛑"}
     out = [f"## gate: {icon.get(verdict.verdict, '')} {verdict.verdict}", "",
-           f"Engine `{verdict.engine}`, policies `{verdict.policy_digest[:19]}`", "",
+           f"Engine `{verdict.engine}`, policies `{verdict.policy_digest[:19]}`"
+           + (f", decision time pinned to `{verdict.now}`" if verdict.now_pinned else ""), "",
            "| | dataset | violations |", "|---|---|---|"]
     for dataset in verdict.datasets:
         found = "<br>".join(f"`{v.id}` {_cell(v.message)}" for v in dataset.violations) or "—"

@@ -5,14 +5,19 @@ from __future__ import annotations
 from xml.etree import ElementTree
 
 from ..verdict import Verdict
-from .interface import Reporter
+from .interface import Reporter, shown
 
 
 class JunitReporter(Reporter):
     """A deny is a failure, a warn passes with its message in system-out, an error is an error."""
 
     def render(self, verdict: Verdict) -> str:
+        verdict = shown(verdict)
         root = ElementTree.Element("testsuites", name="gate", tests="0", failures="0", errors="0")
+        if verdict.now:
+            root.set("timestamp", verdict.now)
+            if verdict.now_pinned:
+                root.set("name", f"gate (decision time pinned to {verdict.now})")
         totals = {"tests": 0, "failures": 0, "errors": 0}
         for dataset in verdict.datasets:
             suite = ElementTree.SubElement(root, "testsuite", name=f"{dataset.id} ({dataset.path})")

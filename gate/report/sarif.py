@@ -7,7 +7,7 @@ import json
 
 from .. import __version__
 from ..verdict import Verdict, Violation
-from .interface import Reporter
+from .interface import Reporter, shown
 
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 _LEVEL = {"deny": "error", "warn": "warning"}
@@ -17,6 +17,7 @@ class SarifReporter(Reporter):
     """One run; rules carry METADATA title/description and severity as level and security-severity."""
 
     def render(self, verdict: Verdict) -> str:
+        verdict = shown(verdict)
         rule_ids = sorted(set(verdict.rules) | {v.id for d in verdict.datasets for v in d.violations})
         index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
         results = [self._result(v, index[v.id], dataset.path, dataset.facts) for dataset in verdict.datasets
@@ -48,7 +49,8 @@ class SarifReporter(Reporter):
                 "invocations": [{"executionSuccessful": not verdict.errors}],
                 "results": results,
                 "properties": {"engine": verdict.engine, "policy_digest": verdict.policy_digest,
-                               "verdict": verdict.verdict, "kind": verdict.kind},
+                               "verdict": verdict.verdict, "kind": verdict.kind, "now": verdict.now,
+                               "now_pinned": verdict.now_pinned},
             }],
         }
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

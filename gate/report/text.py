@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..verdict import ERROR, FAIL, PASS, WARN, Verdict, Violation
-from .interface import Reporter
+from .interface import Reporter, shown
 
 _COLORS = {PASS: "32", WARN: "33", FAIL: "31", ERROR: "35", "deny": "31", "warn": "33", "waived": "36"}
 
@@ -37,6 +37,7 @@ class TextReporter(Reporter):
         return f"  {level}  {v.severity:<8}  {v.id}: {v.message}{tail}"
 
     def render(self, verdict: Verdict) -> str:
+        verdict = shown(verdict)
         lines = []
         for dataset in verdict.datasets:
             status = self._paint(dataset.verdict.upper(), dataset.verdict)
@@ -47,16 +48,17 @@ class TextReporter(Reporter):
                 lines.append(f"  granted by: {', '.join(granted)}")
         for error in verdict.errors:
             lines.append(f"{self._paint('ERROR', ERROR)}  {error.message}")
-        counts = {key: 0 for key in (PASS, WARN, FAIL)}
+        counts = {key: 0 for key in (PASS, WARN, FAIL, ERROR)}
         for dataset in verdict.datasets:
             counts[dataset.verdict] += 1
         noun = "requests" if verdict.kind == "access" else "datasets"
         if verdict.kind == "manifest":
             noun = "manifests"
+        pinned = f"; decision time pinned to {verdict.now}" if verdict.now_pinned else ""
         summary = (
             f"{len(verdict.datasets) + len(verdict.errors)} {noun}: {counts[PASS]} pass, {counts[WARN]} warn, "
-            f"{counts[FAIL]} fail, {len(verdict.errors)} error; verdict {verdict.verdict} "
-            f"(engine {verdict.engine}, policies {verdict.policy_digest[:19]})"
+            f"{counts[FAIL]} fail, {len(verdict.errors) + counts[ERROR]} error; verdict {verdict.verdict} "
+            f"(engine {verdict.engine}, policies {verdict.policy_digest[:19]}{pinned})"
         )
         lines.append(self._paint(summary, verdict.verdict))
         return "\n".join(lines) + "\n"

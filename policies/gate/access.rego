@@ -26,6 +26,21 @@ denies contains lib.normalize(v, "deny", null) if {
 	v := lib.violation("access.not_granted", "high", "no rule grants this request", null)
 }
 
+# Default deny: a request without subject, dataset, action or purpose, or an input without the
+# decision time, never allows.
+input_problems contains sprintf("the request has no %s (input.request.%s)", [k, k]) if {
+	some k in ["subject", "dataset", "action", "purpose"]
+	not is_string(object.get(object.get(input, "request", {}), k, null))
+}
+
+input_problems contains "the input has no decision time (input.context.now)" if {
+	not is_string(object.get(object.get(input, "context", {}), "now", null))
+}
+
+denies contains lib.normalize(lib.violation("input.incomplete", "critical", msg, null), "deny", null) if {
+	some msg in input_problems
+}
+
 warns contains lib.normalize(v, "warn", null) if {
 	some v in data.gate.rules.access[_].warn
 }

@@ -30,6 +30,35 @@ expiry_ns(w) := ns if {
 
 active(w) if lib.now_ns < expiry_ns(w)
 
+# A waiver the entrypoint may apply, whatever put it in data.waivers (a data file, a bundle's data.json,
+# a Rego module): an object naming rule and dataset, with a justification, an approver and an expiry
+# that is a date or an RFC 3339 time; optional scopes are non-empty strings. (gate also refuses to run
+# with an invalid one; this is the same check for any other client of the policies.)
+valid(w) if {
+	is_array(data.waivers)
+	is_object(w)
+	every key in ["rule", "dataset", "justification", "approver", "expires"] {
+		_text(object.get(w, key, null))
+	}
+	_expiry_text(w.expires)
+	every key in _scopes {
+		_scope_valid(object.get(w, key, null))
+	}
+}
+
+_text(x) if {
+	is_string(x)
+	trim_space(x) != ""
+}
+
+_scope_valid(x) if x == null
+
+_scope_valid(x) if _text(x)
+
+_expiry_text(x) if regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, x)
+
+_expiry_text(x) if regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$`, x)
+
 # The waiver names this violation's rule and dataset, and every optional scope it gives matches.
 matches(w, v, dataset_id) if {
 	w.rule == v.id

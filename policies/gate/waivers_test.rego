@@ -2,7 +2,7 @@ package gate.dataset
 
 w_rules := {"one": {"deny": {{"id": "one.bad", "severity": "high", "message": "bad", "file": "d/a.csv"}, {"id": "one.worse", "message": "worse"}}}}
 
-w_input := {"dataset": {"id": "d", "path": "d/dataset.yaml"}, "context": {"now": "2026-11-23T00:00:00Z"}}
+w_input := {"dataset": {"id": "d", "path": "d/dataset.yaml"}, "facts": complete_facts, "context": {"now": "2026-11-23T00:00:00Z"}}
 
 waiver(rule, expires) := {"rule": rule, "dataset": "d", "justification": "j", "approver": "a@example.com", "expires": expires}
 
@@ -43,4 +43,12 @@ test_an_expired_waiver_applies_no_more_and_says_so if {
 test_a_waiver_for_another_dataset_does_nothing if {
 	w := object.union(waiver("one.bad", "2026-12-31"), {"dataset": "other"})
 	levels(decision) == {"one.bad": "deny", "one.worse": "deny"} with data.gate.rules.dataset as w_rules with input as w_input with data.waivers as [w]
+}
+
+test_only_valid_waivers_apply if {
+	no_approver := object.remove(waiver("one.bad", "2026-12-31"), ["approver"])
+	blank_reason := object.union(waiver("one.bad", "2026-12-31"), {"justification": "  "})
+	bad_expiry := waiver("one.bad", "someday")
+	levels(decision) == {"one.bad": "deny", "one.worse": "deny"} with data.gate.rules.dataset as w_rules with input as w_input with data.waivers as [no_approver, blank_reason, bad_expiry]
+	levels(decision) == {"one.bad": "deny", "one.worse": "deny"} with data.gate.rules.dataset as w_rules with input as w_input with data.waivers as {"x": waiver("one.bad", "2026-12-31")}
 }

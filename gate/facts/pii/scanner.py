@@ -15,8 +15,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ...data.segments import NAMES_COLUMN, Segment, segment_of, segments as part_segments
 from ...errors import GateError
-from ...readers import ReadReport, ReaderError, RestartRead, Segment, file_size, read_segments
 from .context import is_secret_column
 from .detectors import PATTERNS, secret_cell
 from .model import PII_TYPES, Finding
@@ -75,16 +75,17 @@ def config_digest(key: bytes) -> str:
 
 
 def file_result_to_json(result: FileResult) -> dict[str, Any]:
-    """A FileResult as plain JSON for the cache (findings are already redacted)."""
+    """A FileResult as plain JSON for the cache and for a sealed file's lock entry (findings are
+    redacted already; names found in are kept as redacted spans only)."""
     return {"format": result.format, "bytes": result.bytes, "records": result.records, "notes": result.notes,
             "skipped": result.skipped, "non_empty": result.non_empty,
-            "findings": [list(f) for f in result.findings]}
+            "findings": [list(f[1:]) for f in result.findings]}
 
 
 def file_result_from_json(file: str, value: dict[str, Any]) -> FileResult:
     """The inverse of file_result_to_json, for the file as named in this run."""
     return FileResult(file, value["format"], value["bytes"], value["records"],
-                      [Finding(file, *f[1:]) for f in value["findings"]], list(value["notes"]), None,
+                      [Finding(file, *f) for f in value["findings"]], list(value["notes"]), None,
                       value["skipped"], dict(value["non_empty"]))
 
 
@@ -119,13 +120,15 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     """Findings at or above the scanner's minimum confidence."""
     notes: list[str] = field(default_factory=list)
-    """Reader notes (encoding fallback, ragged rows, binary skipped)."""
+    """Reader notes and problems (see gate.data.reader)."""
     error: str | None = None
     """Why the file could not be scanned, when it could not."""
     skipped: bool = False
     """Binary files are reported as skipped, never decoded."""
     non_empty: dict[str, int] = field(default_factory=dict)
     """Non-empty cells per column."""
+    problems: list[dict] = field(default_factory=list)
+    """What made the file ambiguous to read (gate.data.reader.Problem as JSON); its bytes were still scanned."""
 
 
 class Scanner:
@@ -138,6 +141,11 @@ class Scanner:
 
     def scan_segment(self, segment: Segment, file: str) -> list[Finding]:
         """Findings in one segment, overlaps resolved in favour of the most confident."""
+        return self._resolve(self._candidates(segment), segment, file)
+
+    def _candidates(self, segment: Segment) -> list:
+        if segment.trivial:
+            return []
         raw: list[tuple[int, int, int]] = []
         append = raw.append
         self.database.scan(segment.data, match_event_handler=lambda i, start, end, flags, ctx: append((i, start, end)))
@@ -178,7 +186,20 @@ class Scanner:
                     break
         if secret_column:
             candidates.extend(self._secret_column(segment))
-        return self._resolve(candidates, segment, file)
+        return candidates
+
+    def find_in_names(self, names: list[str], column: str = NAMES_COLUMN) -> list[tuple[str, str, str]]:
+        """(raw matched text, type, redacted preview) for PII and secrets inside names (file names,
+        column names, descriptor fields), the most confident first; names are short and few."""
+        if not names:
+            return []
+        segment = segment_of(column, [n.encode("utf-8", "surrogateescape") for n in names], np.full(len(names), -1))
+        out = []
+        for confidence, unit, start, end, kind, normalized, text in sorted(self._candidates(segment),
+                                                                           key=lambda c: -c[0]):
+            if confidence >= self.min_confidence:
+                out.append((text, kind, preview(kind, text)))
+        return out
 
     def _secret_column(self, segment: Segment):
         data = segment.data
@@ -215,32 +236,23 @@ class Scanner:
                                     fingerprint(key, kind, normalized)))
         return findings
 
-    def _consume(self, segments, result: FileResult) -> None:
-        for segment in segments:
+    def consume(self, part, result: FileResult) -> None:
+        """Scan every value and name of one part of the one reader into ``result``."""
+        for segment in part_segments(part):
             result.findings.extend(self.scan_segment(segment, result.file))
-            if segment.column is not None:
+            if segment.column is not None and segment.column != NAMES_COLUMN:
                 result.non_empty[segment.column] = result.non_empty.get(segment.column, 0) + segment.non_empty
 
     def scan_file(self, path: Path, shown: str, declared_format: str | None = None) -> FileResult:
-        """Scan one file; a read failure becomes the result's error, never an exception."""
-        result = FileResult(shown, bytes=file_size(path))
-        report = ReadReport(declared_format or "unknown")
+        """Scan one file through the one reader; a read failure becomes the result's error."""
+        from ..files import read_file
+
         try:
-            try:
-                self._consume(read_segments(path, shown, declared_format, report), result)
-            except RestartRead as restart:
-                result.findings.clear()
-                result.non_empty.clear()
-                report.notes.append(restart.note)
-                self._consume(read_segments(path, shown, declared_format, report, fast=False), result)
-        except (ReaderError, GateError) as exc:
-            result.error = str(exc)
+            return read_file(path, shown, declared_format, scanner=self).pii
+        except GateError as exc:
+            return FileResult(shown, error=str(exc))
         except MemoryError:
-            result.error = f"{shown}: out of memory while scanning"
-        result.format, result.records, result.notes, result.skipped = (
-            report.format, report.records, report.notes, report.skipped)
-        result.findings.sort(key=lambda f: (f.row, f.column or "", f.type))
-        return result
+            return FileResult(shown, error=f"{shown}: out of memory while scanning")
 
 
 _worker: Scanner | None = None
@@ -307,6 +319,7 @@ class ScanResult:
             "pii_columns": pii_columns,
             "skipped": [{"file": r.file, "reason": "; ".join(r.notes)} for r in self.files if r.skipped],
             "notes": [{"file": r.file, "note": n} for r in self.files for n in r.notes if not r.skipped],
+            "problems": [{"file": r.file, **p} for r in self.files for p in r.problems],
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -317,12 +330,19 @@ class ScanResult:
 PARALLEL_BYTES = 24 * 1024 * 1024
 
 
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def scan_paths(items: Iterable[tuple[Path, str, str | None]], key: bytes, min_confidence: float = 0.0,
                workers: int | None = None) -> ScanResult:
     """Scan (path, shown, declared format) items; big multi-file runs spread files over all cores."""
     items = list(items)
     workers = workers or os.cpu_count() or 1
-    total = sum(file_size(p) for p, _, _ in items)
+    total = sum(_size(p) for p, _, _ in items)
     if workers > 1 and len(items) > 1 and total > PARALLEL_BYTES:
         # one file per task: reading (Arrow) and scanning stay in the same process, nothing is pickled
         # but the findings; measured, shipping chunks to workers cost more than it saved

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .features import Features, build_features
-from .table import Table, TableError, load_table
+from .table import Table
 
 DEFAULT_THRESHOLDS = {"medium": 0.05, "high": 0.10}
 TOP_N = 20
@@ -202,14 +202,13 @@ def _redact_values(triggers) -> None:
 
     if not triggers:
         return
-    from ...readers import Segment
+    from ...data.segments import segment_of
     from ..pii.scanner import Scanner
 
     scanner = Scanner(os.urandom(32), 0.5)
 
     def safe(column: str, value: str) -> str:
-        data = value.encode("utf-8", "replace")
-        segment = Segment(column, data, np.array([0], dtype=np.int64), np.array([0], dtype=np.int64), 1)
+        segment = segment_of(column, [value.encode("utf-8", "replace")], [0])
         findings = scanner.scan_segment(segment, "trigger")
         return f"[{findings[0].type}: {findings[0].preview}]" if findings else value
 
@@ -255,5 +254,4 @@ def all_scores(result: PoisoningResult) -> list[dict]:
     return rows
 
 
-__all__ = ["analyze", "all_scores", "load_table", "thresholds_from", "Features", "Table", "TableError",
-           "PoisoningResult"]
+__all__ = ["analyze", "all_scores", "thresholds_from", "Features", "Table", "PoisoningResult"]

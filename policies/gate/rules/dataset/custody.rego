@@ -114,3 +114,74 @@ warn contains object.union(lib.violation("sealing.plain_digest_missing", "medium
 	some path in seal.sealed_without_plain_digest
 	msg := sprintf("%s is sealed but the lock does not record its plaintext digest; seal it with `gate seal`", [path])
 }
+
+# METADATA
+# title: Signed version rolled back
+# description: The lock's newest valid signature has a lower version than the one signed at the base revision (`gate check --changed-since`), i.e. old data brought back with its old signed lock.
+# custom:
+#   id: signature.rollback
+#   severity: critical
+deny contains object.union(lib.violation("signature.rollback", "critical", msg, null), {"file": lock_path}) if {
+	is_number(sig.base_version)
+	not _version_at_least(sig.base_version)
+	msg := sprintf("%s is signed at version %v, lower than version %d at the base revision: a rollback to older data", [lock_path, _version_text, sig.base_version])
+}
+
+_version_at_least(v) if {
+	is_number(sig.version)
+	sig.version >= v
+}
+
+_version_text := sprintf("%d", [sig.version]) if is_number(sig.version)
+else := "none (no valid signature)"
+
+# METADATA
+# title: Signature too old
+# description: org.signature.max_age_days bounds how long a signature vouches for a dataset of a classification that needs one; re-sign after review.
+# custom:
+#   id: signature.too_old
+#   severity: high
+deny contains object.union(lib.violation("signature.too_old", "high", msg, null), {"file": lock_path}) if {
+	signature_required
+	max_days := object.get(data.org, ["signature", "max_age_days"], null)
+	is_number(max_days)
+	count(trusted_signatures) > 0
+	newest := max([time.parse_rfc3339_ns(s.signed_at) | some s in trusted_signatures])
+	lib.now_ns - newest > max_days * lib.day_ns
+	msg := sprintf("the newest trusted signature on %s is older than %d days (org.signature.max_age_days)", [lock_path, max_days])
+}
+
+# METADATA
+# title: Sealed file is not an age file
+# description: A file named *.age must start with the age v1 header; anything else only pretends to be sealed.
+# custom:
+#   id: sealing.not_age
+#   severity: critical
+deny contains object.union(lib.violation("sealing.not_age", "critical", msg, null), {"file": path}) if {
+	some path in object.get(seal, "not_age", [])
+	msg := sprintf("%s is named like a sealed file but is not in the age format", [path])
+}
+
+# METADATA
+# title: Sealed file without bound facts
+# description: gate check cannot read a sealed file; it decides on the facts computed over the plaintext when it was sealed and bound in the lock. A sealed file without them is refused (seal it again with `gate seal`).
+# custom:
+#   id: sealing.facts_missing
+#   severity: high
+deny contains object.union(lib.violation("sealing.facts_missing", "high", msg, null), {"file": lock_path}) if {
+	some path in object.get(seal, "sealed_without_facts", [])
+	msg := sprintf("%s is sealed but the lock binds no facts computed over its plaintext (unseal and seal it again with gate seal)", [path])
+}
+
+# METADATA
+# title: Facts of sealed files without a trusted signature
+# description: Facts bound in the lock count only when a trusted signer vouches for the lock; anyone can edit an unsigned lock.
+# custom:
+#   id: sealing.facts_unsigned
+#   severity: high
+deny contains object.union(lib.violation("sealing.facts_unsigned", "high", msg, null), {"file": lock_path}) if {
+	seal.sealed > 0
+	count(trusted_signatures) == 0
+	not _any_invalid
+	msg := sprintf("%s holds sealed files whose facts come from the lock, but no trusted signer vouches for it (run `gate manifest sign`)", [lock_path])
+}

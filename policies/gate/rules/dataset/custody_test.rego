@@ -69,3 +69,38 @@ test_missing_plain_digest_warns if {
 test_without_custody_facts_nothing_fires if {
 	count(deny) == 0 with input as {"dataset": {"id": "d", "classification": "restricted"}, "facts": {}} with data.org as org
 }
+
+versioned(version, base) := json.patch(doc("confidential", [object.union(valid("k1"), {"version": version, "signed_at": "2026-05-01T00:00:00Z"})], []), [{"op": "add", "path": "/facts/signature/version", "value": version}, {"op": "add", "path": "/facts/signature/base_version", "value": base}, {"op": "add", "path": "/context", "value": {"now": "2026-06-01T00:00:00Z"}}])
+
+test_a_lower_version_than_at_the_base_revision_is_a_rollback if {
+	some v in deny with input as versioned(1, 2) with data.org as org
+	v.id == "signature.rollback"
+	contains(v.message, "version 1, lower than version 2")
+	count(deny) == 0 with input as versioned(2, 2) with data.org as org
+	count(deny) == 0 with input as versioned(3, null) with data.org as org
+}
+
+test_no_valid_signature_against_a_signed_base_is_a_rollback if {
+	inp := json.patch(versioned(1, 2), [{"op": "replace", "path": "/facts/signature/version", "value": null}])
+	"signature.rollback" in ids(deny) with input as inp with data.org as org
+}
+
+test_a_signature_older_than_the_maximum_age_is_refused if {
+	aged := object.union(org, {"signature": {"required_classifications": ["confidential"], "max_age_days": 30}})
+	ids(deny) == {"signature.too_old"} with input as versioned(1, null) with data.org as aged
+	young := object.union(org, {"signature": {"required_classifications": ["confidential"], "max_age_days": 365}})
+	count(deny) == 0 with input as versioned(1, null) with data.org as young
+}
+
+sealed_doc(extra) := json.patch(doc("restricted", [valid("k1")], []), [{"op": "replace", "path": "/facts/sealing", "value": object.union({"sealed": 1, "plain_count": 0, "plain_files": [], "sealed_without_plain_digest": []}, extra)}])
+
+test_sealed_files_must_be_age_files_with_bound_facts if {
+	ids(deny) == {"sealing.not_age"} with input as sealed_doc({"not_age": ["d/a.csv.age"]}) with data.org as org
+	ids(deny) == {"sealing.facts_missing"} with input as sealed_doc({"sealed_without_facts": ["d/a.csv.age"]}) with data.org as org
+	count(deny) == 0 with input as sealed_doc({}) with data.org as org
+}
+
+test_bound_facts_need_a_trusted_signer if {
+	unsigned := json.patch(sealed_doc({}), [{"op": "replace", "path": "/facts/signature", "value": {"count": 0, "signatures": []}}])
+	"sealing.facts_unsigned" in ids(deny) with input as unsigned with data.org as org
+}

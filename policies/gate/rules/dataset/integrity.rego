@@ -69,7 +69,7 @@ deny contains _file_violation("integrity.file_undeclared", "high", f, msg) if {
 
 # METADATA
 # title: Path outside the repository
-# description: A files pattern, a lock entry or a symlink that points outside the repository; never read.
+# description: A files pattern, a lock entry or a link that points outside the repository; never read.
 # custom:
 #   id: integrity.path_outside_repo
 #   severity: critical
@@ -77,6 +77,65 @@ deny contains object.union(lib.violation("integrity.path_outside_repo", "critica
 	some f in facts.files
 	f.status == "outside_repo"
 	msg := sprintf("%s points outside the repository and was not read", [f.path])
+}
+
+# METADATA
+# title: Locked file not matched
+# description: The lock lists a file the descriptor's files globs do not match (or exclude does); lock, globs and directory must agree.
+# custom:
+#   id: integrity.file_unmatched
+#   severity: high
+deny contains _file_violation("integrity.file_unmatched", "high", f, msg) if {
+	some f in facts.files
+	f.status == "unmatched"
+	msg := sprintf("%s is in the manifest but the descriptor's files patterns do not cover it", [f.path])
+}
+
+# METADATA
+# title: File neither covered nor excluded
+# description: Every regular file under the dataset directory is covered by files or named by exclude; anything else (a case variant, a hidden file, a look-alike name) is refused.
+# custom:
+#   id: integrity.file_uncovered
+#   severity: high
+deny contains _file_violation("integrity.file_uncovered", "high", f, msg) if {
+	some f in facts.files
+	f.status == "uncovered"
+	msg := sprintf("%s lies in the dataset directory but is neither covered by files nor excluded", [f.path])
+}
+
+# METADATA
+# title: Path outside the dataset
+# description: A files pattern, a lock entry or a link that leads out of the dataset's directory (into another dataset, say); never read.
+# custom:
+#   id: integrity.path_outside_dataset
+#   severity: critical
+deny contains object.union(lib.violation("integrity.path_outside_dataset", "critical", msg, "files"), {"file": input.dataset.path}) if {
+	some f in facts.files
+	f.status == "outside_dataset"
+	msg := sprintf("%s leads out of the dataset's directory (%s) and was not read", [f.path, object.get(f, "reason", "outside")])
+}
+
+# METADATA
+# title: Not a regular file
+# description: A FIFO, socket, device or a link to a directory in a dataset is refused without being opened.
+# custom:
+#   id: integrity.not_regular_file
+#   severity: critical
+deny contains _file_violation("integrity.not_regular_file", "critical", f, msg) if {
+	some f in facts.files
+	f.status == "not_regular"
+	msg := sprintf("%s is %s", [f.path, object.get(f, "reason", "not a regular file")])
+}
+
+# METADATA
+# title: Deceptive file name
+# description: Names with control or invisible characters, leading or trailing blanks, bytes that are not UTF-8, or twins that differ only by case or Unicode normalization.
+# custom:
+#   id: integrity.ambiguous_name
+#   severity: high
+deny contains object.union(lib.violation("integrity.ambiguous_name", "high", msg, "files"), {"file": input.dataset.path}) if {
+	some a in object.get(facts, "ambiguous_names", [])
+	msg := sprintf("%s: %s", [a.path, a.reason])
 }
 
 # METADATA

@@ -58,3 +58,22 @@ test_unmatched_pattern_warns if {
 test_no_files_warns if {
 	ids(warn) == {"integrity.no_files"} with input as facts_with([], true)
 }
+
+test_every_disagreement_between_lock_globs_and_directory_is_denied if {
+	cases := {
+		"unmatched": "integrity.file_unmatched",
+		"uncovered": "integrity.file_uncovered",
+		"outside_dataset": "integrity.path_outside_dataset",
+		"not_regular": "integrity.not_regular_file",
+	}
+	every status, rule in cases {
+		ids(deny) == {rule} with input as facts_with([{"path": "d/x", "status": status, "reason": "why"}], true)
+	}
+}
+
+test_a_deceptive_name_is_denied if {
+	inp := json.patch(facts_with([ok_file], true), [{"op": "add", "path": "/facts/integrity/ambiguous_names", "value": [{"path": "d/B.CSV", "reason": "differs from d/b.csv only by case or Unicode normalization"}]}])
+	some v in deny with input as inp
+	v.id == "integrity.ambiguous_name"
+	contains(v.message, "d/B.CSV")
+}

@@ -1,0 +1,1 @@
+"""Data files: formats, the hashing stream every read goes through, and the one reader."""

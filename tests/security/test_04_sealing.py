@@ -1,0 +1,75 @@
+"""Class 4 — sealing never hides facts: the facts of a sealed file are computed over its plaintext when it
+is sealed, bound in the signed lock to the plaintext digest, and decide `gate check` and the loader."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import gate
+from _attack import age_identity, SSN_ROWS, check, denies, keys, make_dataset, make_repo, run_gate
+
+ROWS = "id,ssn,note\n" + SSN_ROWS
+
+
+def _sealed(tmp_path, rows: str = ROWS):
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    identity, recipient = age_identity(tmp_path)
+    directory = make_dataset(root, "people", {"data/p.csv": rows}, classification="restricted")
+    proc = run_gate("seal", str(directory), "--repo", str(root), "-r", recipient)
+    assert proc.returncode == 0, proc.stderr
+    proc = run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"]))
+    assert proc.returncode == 0, proc.stderr
+    return root, directory, k, identity
+
+
+def test_pii_in_a_sealed_file_still_decides(tmp_path):
+    root, directory, k, _ = _sealed(tmp_path)
+    assert not (directory / "data" / "p.csv").exists() and (directory / "data" / "p.csv.age").exists()
+    code, body, _ = check(root, directory, args=("--data", str(k["data"])))
+    assert code == 1 and "pii.type_not_allowed" in denies(body), body
+
+
+def test_the_loader_decides_on_the_same_bound_facts(tmp_path):
+    root, directory, k, identity = _sealed(tmp_path)
+    with pytest.raises(gate.GateError) as info:
+        gate.open_dataset(directory, subject="bob", purpose="model-training", identity=identity,
+                          audit_log=tmp_path / "audit.jsonl", audit_key_file=k["audit"], data_files=(k["data"],),
+                          repo_root=root)
+    assert "pii.type_not_allowed" in getattr(info.value, "reasons", []), info.value
+
+
+def test_a_sealed_file_without_bound_facts_is_refused(tmp_path):
+    root, directory, k, _ = _sealed(tmp_path, "id,score\n" + "".join(f"{i},{i}\n" for i in range(20)))
+    assert check(root, directory, args=("--data", str(k["data"])))[0] == 0
+    lock = json.loads((directory / "dataset.lock").read_text())
+    for entry in lock["files"]:
+        entry.get("plain", {}).pop("facts", None)
+    lock.pop("signatures", None)
+    (directory / "dataset.lock").write_text(json.dumps(lock))
+    proc = run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"]))
+    assert proc.returncode == 0, proc.stderr
+    code, body, _ = check(root, directory, args=("--data", str(k["data"])))
+    assert code == 1 and "sealing.facts_missing" in denies(body), body
+
+
+def test_a_file_named_age_that_is_not_an_age_file_is_refused(tmp_path):
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "people", {"data/p.csv.age": ROWS}, classification="restricted",
+                             globs="[data/*.csv]")
+    proc = run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"]))
+    assert proc.returncode == 0, proc.stderr
+    code, body, _ = check(root, directory, args=("--data", str(k["data"])))
+    assert code == 1 and "sealing.not_age" in denies(body), body
+
+
+def test_bound_facts_count_only_under_a_trusted_signature(tmp_path):
+    root, directory, k, _ = _sealed(tmp_path, "id,score\n" + "".join(f"{i},{i}\n" for i in range(20)))
+    lock = json.loads((directory / "dataset.lock").read_text())
+    lock.pop("signatures")
+    (directory / "dataset.lock").write_text(json.dumps(lock))
+    code, body, _ = check(root, directory, args=("--data", str(k["data"])))
+    assert code == 1 and "sealing.facts_unsigned" in denies(body), body

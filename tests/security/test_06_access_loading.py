@@ -1,0 +1,76 @@
+"""Class 6 — access and loading decide on everything: one walker finds every dataset (hidden directories
+too), a dataset id belongs to one descriptor, and the loader refuses what the dataset policy denies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+import gate
+from _attack import SSN_ROWS, check, keys, make_dataset, make_repo, run_gate
+
+CLEAN = "id,score\n" + "".join(f"{i},{i % 7}\n" for i in range(20))
+
+
+def _load(root, directory, k, tmp_path, **extra):
+    return gate.open_dataset(directory, subject="bob", purpose="model-training", audit_log=tmp_path / "audit.jsonl",
+                             audit_key_file=k["audit"], repo_root=root, **extra)
+
+
+def test_two_descriptors_claiming_one_id_are_an_error_naming_both(tmp_path):
+    root = make_repo(tmp_path)
+    make_dataset(root, "churn", {"data/p.csv": CLEAN}, dataset_id="churn-2026q1", classification="confidential")
+    make_dataset(root, "shadow", {"data/p.csv": CLEAN}, dataset_id="churn-2026q1", classification="public",
+                 where="aaa", lock=False)
+    proc = run_gate("access", "--subject", "bob", "--dataset", "churn-2026q1", "--action", "train", "--purpose",
+                    "model-training", "--repo", str(root))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "aaa/shadow/dataset.yaml" in proc.stderr + proc.stdout and "datasets/churn/dataset.yaml" in \
+        proc.stderr + proc.stdout
+
+
+def test_check_all_sees_datasets_in_hidden_directories(tmp_path):
+    root = make_repo(tmp_path)
+    make_dataset(root, "visible", {"data/p.csv": CLEAN})
+    make_dataset(root, "hidden", {"data/p.csv": "id,ssn,note\n" + SSN_ROWS}, where=".stash")
+    code, body, _ = check(root, args=("--all",))
+    assert {d["id"] for d in body["datasets"]} == {"visible", "hidden"}, body
+    assert code == 1
+
+
+def test_the_loader_refuses_a_dataset_under_a_directory_the_walker_skips(tmp_path):
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "vendored", {"data/p.csv": CLEAN}, where="node_modules", lock=False)
+    data = (directory / "data" / "p.csv").read_bytes()
+    (directory / "dataset.lock").write_text(json.dumps({"gate_lock": 1, "dataset": "vendored", "files": [
+        {"path": "node_modules/vendored/data/p.csv", "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}]}))
+    with pytest.raises(gate.GateError, match="not a dataset"):
+        _load(root, directory, k, tmp_path)
+    entries = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert [e["decision"] for e in entries] == ["error"]
+
+
+def test_the_loader_refuses_what_the_dataset_policy_denies(tmp_path):
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "people", {"data/p.csv": "id,ssn,note\n" + SSN_ROWS})
+    with pytest.raises(gate.GateError) as info:
+        _load(root, directory, k, tmp_path)
+    assert "pii.type_not_allowed" in getattr(info.value, "reasons", []), info.value
+    entries = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert entries[-1]["decision"] == "fail" and "pii.type_not_allowed" in entries[-1]["reasons"]
+
+
+def test_policy_data_can_mark_a_rule_as_not_blocking_loads(tmp_path):
+    import yaml
+
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "people", {"data/p.csv": "id,ssn,note\n" + SSN_ROWS})
+    data = tmp_path / "loader.yaml"
+    data.write_text(yaml.safe_dump({"org": {"loader": {"non_blocking": ["pii.type_not_allowed"]}}}))
+    frame = _load(root, directory, k, tmp_path, data_files=(data,))
+    assert len(frame) == 40
