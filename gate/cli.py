@@ -170,6 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     sign = manifest_sub.add_parser("sign", help="sign each dataset's lock (DSSE envelope, in-toto statement)")
     sign.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     _key_source(sign, "--key", "--key-env", "signing key: PEM (Ed25519 or ECDSA P-256), mode 600, outside the repository")
+    sign.add_argument("-i", "--identity", type=Path, metavar="FILE",
+                      help="age identity to open sealed files: their facts are computed by the signer")
+    sign.add_argument("--passphrase-env", metavar="NAME", help="variable holding the passphrase of sealed files")
+    sign.add_argument("--data", action="append", type=Path, default=[], metavar="FILE",
+                      help="policy data merged over gate's data.yaml (poisoning thresholds for bound facts)")
     sign.add_argument("--repo", type=Path, metavar="DIR", help="repository root")
     sign.add_argument("--debug", action="store_true")
 
@@ -590,9 +595,21 @@ def _manifest(args: argparse.Namespace) -> int:
 
     options = Options(repo_root=args.repo)
     if args.manifest_command == "sign":
+        from .core import Session, repo_for
         from .lock import sign_manifests
+        from .sealing import identities_from
 
-        signed, failures = sign_manifests(list(args.paths), options, args.key_file, args.key_env)
+        root = repo_for(list(args.paths), options).root
+        identities = identities_from(args.identity, args.passphrase_env, root)
+        settings = None
+        if identities:
+            session = Session.open(Options(repo_root=args.repo, data_files=tuple(args.data)))
+            try:
+                settings = session.settings(repo_root=root)
+            finally:
+                session.close()
+        signed, failures = sign_manifests(list(args.paths), options, args.key_file, args.key_env, identities,
+                                          settings)
         lines = [f"signed  {path}  as {keyid[:16]}, version {version}" for path, keyid, version in signed]
         sys.stdout.write("".join(line + "\n" for line in lines))
         for failure in failures:

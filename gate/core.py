@@ -256,7 +256,10 @@ def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailur
             if not hits:
                 failures.append(GateFailure(shown, f"{shown}: no {DESCRIPTOR_NAME} found"))
             found.extend(hits)
-        elif path.name == DESCRIPTOR_NAME or path.suffix in (".yaml", ".yml"):
+        elif path.suffix in (".yaml", ".yml") and path.name != DESCRIPTOR_NAME:
+            failures.append(GateFailure(shown, f"{shown}: not a dataset descriptor (descriptors are named "
+                                               f"{DESCRIPTOR_NAME}: others escape `check --all` and id checks)"))
+        elif path.name == DESCRIPTOR_NAME:
             if repo.skipped(path):
                 failures.append(GateFailure(shown, f"{shown}: lies in a directory gate never searches for "
                                                    "datasets (.git, .gate, node_modules, a virtualenv); not a dataset"))

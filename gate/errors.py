@@ -44,4 +44,10 @@ class RepositoryError(GateError):
 
 
 class IntegrityError(GateError):
-    """Data does not match its lock, or cannot be verified (changed, missing, extra, unreadable)."""
+    """Data does not match its lock, or cannot be verified (changed, missing, extra, unreadable);
+    ``reasons`` are the rule ids that refuse it."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None,
+                 reasons: list[str] | None = None):
+        super().__init__(message, path, line)
+        self.reasons = list(reasons or [])

@@ -100,6 +100,10 @@ def open_dataset(path: str | os.PathLike, *, subject: str, purpose: str, action:
             log.append([{**record, "decision": "error", "allow": False, "reasons": ["error"],
                          "error": exc.__class__.__name__, "path": exc.path or repo.rel(target)}])
             raise
+        except Exception as exc:  # a bug is still audited, and still a GateError naming the dataset
+            log.append([{**record, "decision": "error", "allow": False, "reasons": ["error"],
+                         "error": exc.__class__.__name__, "path": repo.rel(target)}])
+            raise GateError(f"internal error ({exc.__class__.__name__}) while loading", repo.rel(target)) from None
     finally:
         session.close()
 
@@ -108,10 +112,13 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
            identity, passphrase_env):
     from .facts.collect import collect
     from .facts.view import build_view
+    from .sealing import read_plaintext
 
     session.require_pinned_time_allowed("open_dataset")
     if chunks is not None and (not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1):
         raise GateError("chunks must be a positive number of rows")
+    if target.name != DESCRIPTOR_NAME:
+        raise GateError(f"not a dataset descriptor (descriptors are named {DESCRIPTOR_NAME})", repo.rel(target))
     if repo.skipped(target):
         raise GateError("lies in a directory gate never searches for datasets (.git, .gate, node_modules, a "
                         "virtualenv): not a dataset of the repository", repo.rel(target))
@@ -132,12 +139,25 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
 
     notices: list[str] = []
     cache = open_cache(repo, Options(), notices)
+    settings = session.settings(repo_root=repo.root)
     try:
         view = build_view(descriptor, repo)
-        facts = collect(view, session.settings(repo_root=repo.root), cache, keep=chunks is None, read_all=True)
+        sealed = [f for f in view.pending() if f.sealed]
+        keys = _identities(identity, passphrase_env, repo.root) if sealed else []
+        # the loader holds the key: a sealed file is decided on the facts of the plaintext it returns,
+        # not on the ones the lock claims; one that does not open to the lock's plaintext is refused
+        # below, together with whatever the policy says about the lock
+        plaintexts, unopened = {}, []
+        for f in sealed:
+            try:
+                plaintexts[f.path] = read_plaintext(_sealed_entry(f), repo, keys, descriptor.schema.format,
+                                                    settings.fingerprint_key)
+            except IntegrityError as exc:
+                unopened.append(exc)
+        facts = collect(view, settings, cache, keep=chunks is None, read_all=True, plaintexts=plaintexts)
     except IntegrityError as exc:
-        log.append([{**record, "decision": "fail", "allow": False, "reasons": ["integrity.unreadable"],
-                     "path": exc.path}])
+        log.append([{**record, "decision": "fail", "allow": False,
+                     "reasons": getattr(exc, "reasons", None) or ["integrity.unreadable"], "path": exc.path}])
         raise
     finally:
         if cache is not None:
@@ -145,6 +165,7 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
     verdict = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts.facts, session.context(repo)))
     non_blocking = set(session.data("org.loader.non_blocking", []) or [])
     refusals = _reasons(verdict, lambda v: v.get("level") in ("deny", "error") and v.get("id") not in non_blocking)
+    refusals += [{"id": reason, "message": str(exc)} for exc in unopened for reason in exc.reasons]
     if refusals:
         ids = sorted({r["id"] for r in refusals})
         log.append([{**record, "decision": "fail", "allow": False, "reasons": ids}])
@@ -153,10 +174,9 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
             raise _integrity(message, ids, descriptor.relpath)
         raise DatasetDenied(message, ids, descriptor.relpath)
     entries = [e for e in sorted(view.manifest.files, key=lambda e: e.path)]
-    keys = _identities(identity, passphrase_env, repo.root) if any(e.sealed for e in entries) else []
     if chunks is None:
         try:
-            frame = _whole(entries, facts, repo, keys, descriptor.schema.format)
+            frame = _whole(entries, facts, plaintexts)
         except IntegrityError as exc:
             log.append([{**record, "decision": "fail", "allow": False,
                          "reasons": getattr(exc, "reasons", None) or ["integrity.file_mismatch"]}])
@@ -166,7 +186,7 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
         return frame
     log.append([{**record, "decision": "allow", "allow": True, "reasons": [], "files": len(entries),
                  "chunks": chunks}])
-    return _iterate(entries, facts, repo, keys, chunks, descriptor.schema.format, log, record)
+    return _iterate(entries, facts, plaintexts, repo, chunks, log, record)
 
 
 def _log_from_policy(session: Session, root: Path) -> str | None:
@@ -181,9 +201,7 @@ def _reasons(decision: dict[str, Any], keep) -> list[dict[str, Any]]:
 
 
 def _integrity(message: str, reasons: list[str], path: str) -> IntegrityError:
-    error = IntegrityError(message, path)
-    error.reasons = reasons
-    return error
+    return IntegrityError(message, path, reasons=reasons)
 
 
 def _identities(identity, passphrase_env, root: Path) -> list:
@@ -195,10 +213,20 @@ def _identities(identity, passphrase_env, root: Path) -> list:
     return keys
 
 
+def _sealed_entry(file) -> ManifestEntry:
+    """The lock entry of a file named *.age, which must record its plaintext's digest."""
+    if file.entry is None or not file.entry.sealed:
+        raise _integrity(f"{file.path} is named as sealed but the lock records no plaintext digest for it",
+                         ["sealing.facts_missing"], file.path)
+    return file.entry
+
+
 def _loadable(read, entry: ManifestEntry) -> None:
     from .data.formats import LOADABLE_FORMATS
 
     outcome = read.outcome
+    if outcome is None:
+        raise GateError("cannot load: the file was not read as data", entry.path)
     if outcome.format not in LOADABLE_FORMATS:
         raise GateError(f"cannot load a {outcome.format} file: not csv, tsv, parquet, jsonl or text", entry.path)
     if not outcome.loadable:
@@ -206,93 +234,66 @@ def _loadable(read, entry: ManifestEntry) -> None:
                         + " (gate serves only files it reads unambiguously)", entry.path)
 
 
-def _whole(entries: list[ManifestEntry], facts, repo, keys: list, declared: str | None):
+def _whole(entries: list[ManifestEntry], facts, plaintexts: dict):
     import pandas as pd
 
     from .data.frames import frame
 
     frames = []
     for entry in entries:
-        read = _read_sealed(entry, repo, keys, declared) if entry.sealed else facts.reads[entry.path]
+        read = plaintexts.get(entry.path) or facts.reads[entry.path]
         _loadable(read, entry)
-        frames.append(frame(read.parts, read.outcome))
+        frames.append(_frame(read, entry, frame))
     if not frames:
         return pd.DataFrame()
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-def _read_sealed(entry: ManifestEntry, repo, keys: list, declared: str | None, keep: bool = True):
-    """Open a sealed file into an anonymous in-memory file (never onto a disk) and read its plaintext
-    through the one reader; it must be the plaintext the lock (and its bound facts) names."""
-    import io
-
-    from .age import AgeError, NoKeyError
-    from .facts.files import read_file
-    from .sealing import decrypt_digest
-
-    plain_name = entry.path[: -len(".age")]
-    memfd = hasattr(os, "memfd_create")
-    fd = os.memfd_create("gate-plain", getattr(os, "MFD_CLOEXEC", 0)) if memfd else None
-    buffer = io.BytesIO() if not memfd else None
+def _frame(read, entry: ManifestEntry, build):
     try:
-        try:
-            if memfd:
-                with os.fdopen(os.dup(fd), "wb", buffering=0) as writer:
-                    digest = decrypt_digest(repo.root / entry.path, writer, keys)
-            else:
-                digest = decrypt_digest(repo.root / entry.path, buffer, keys)
-        except AgeError as exc:
-            raise _integrity(exc.message, ["sealing.cannot_open" if isinstance(exc, NoKeyError)
-                                           else "integrity.file_mismatch"], entry.path) from None
-        except OSError as exc:
-            raise _integrity(f"cannot read ({exc.strerror})", ["integrity.file_missing"], entry.path) from None
-        if digest != (entry.plain_sha256, entry.plain_size):
-            raise _integrity(f"{entry.path} opens to other bytes than the lock's plain digest (a file sealed for "
-                             "another dataset or version)", ["integrity.file_mismatch"], entry.path)
-        if memfd:
-            read = read_file(Path(f"/proc/self/fd/{fd}"), plain_name, declared, keep=keep)
-        else:
-            import tempfile
-
-            with tempfile.NamedTemporaryFile() as spill:  # no memfd: a private temporary file
-                spill.write(buffer.getvalue())
-                spill.flush()
-                read = read_file(Path(spill.name), plain_name, declared, keep=keep)
-        if (read.sha256, read.size) != (entry.plain_sha256, entry.plain_size):
-            raise _integrity(f"{entry.path} changed while it was opened", ["integrity.file_mismatch"], entry.path)
-        read.path = entry.path
-        return read
-    finally:
-        if fd is not None:
-            os.close(fd)
+        return build(read.parts, read.outcome)
+    except GateError:
+        raise
+    except Exception as exc:  # a converter's message can quote data: name the kind only
+        raise GateError(f"cannot load ({exc.__class__.__name__})", entry.path) from None
 
 
-def _iterate(entries, facts, repo, keys, chunks: int, declared, log, record) -> Iterator:
-    from .data.frames import frame
-    from .data.reader import Part
-
+def _iterate(entries, facts, plaintexts: dict, repo, chunks: int, log, record) -> Iterator:
     def refuse(exc: IntegrityError):
         log.append([{**record, "decision": "fail", "allow": False, "reasons": exc.reasons}])
         raise exc
 
+    try:
+        yield from _chunks(entries, facts, plaintexts, repo, chunks, refuse)
+    except (IntegrityError, GateError):
+        raise
+    except Exception as exc:  # audited, and a GateError naming the dataset
+        log.append([{**record, "decision": "error", "allow": False, "reasons": ["error"],
+                     "error": exc.__class__.__name__}])
+        raise GateError(f"internal error ({exc.__class__.__name__}) while loading") from None
+
+
+def _chunks(entries, facts, plaintexts: dict, repo, chunks: int, refuse) -> Iterator:
+    from .data.frames import frame
+
     for entry in entries:
-        if entry.sealed:
-            read = _read_sealed(entry, repo, keys, declared)
+        if entry.path in plaintexts:
+            read = plaintexts[entry.path]
             _loadable(read, entry)
-            whole = frame(read.parts, read.outcome)
+            whole = _frame(read, entry, frame)
             for start in range(0, len(whole), chunks):
                 yield whole.iloc[start:start + chunks].reset_index(drop=True)
             continue
         first = facts.reads[entry.path]
         _loadable(first, entry)
         try:
-            for parts in _again(entry, first, repo, declared, chunks):
+            for parts in _again(entry, first, repo, chunks):
                 yield frame(parts, first.outcome)
         except IntegrityError as exc:
             refuse(exc)
 
 
-def _again(entry: ManifestEntry, first, repo, declared, chunks: int) -> Iterator[list]:
+def _again(entry: ManifestEntry, first, repo, chunks: int) -> Iterator[list]:
     """Read a verified plain file a second time through the one reader, in chunks of ``chunks`` records;
     each chunk is handed out only while the file is the one verified (same inode, size, change and
     modification time); the digest must be the same at the end."""

@@ -169,11 +169,14 @@ def next_version(view: DatasetView) -> int:
     return max(seen) + 1
 
 
-def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, key_env: str | None
-                   ) -> tuple[list[tuple[str, str, int]], list[GateFailure]]:
+def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, key_env: str | None,
+                   identities: list | None = None, settings=None) -> tuple[list[tuple[str, str, int]], list[GateFailure]]:
     """Sign the lock of every dataset under ``paths``; only a lock its files and view agree with is
-    signed. Each signature binds the lock, the descriptor's bytes and a version that only grows."""
+    signed. Each signature binds the lock, the descriptor's bytes and a version that only grows. A
+    lock with sealed files is signed only with ``identities`` to open them: the facts bound to their
+    plaintext are computed by the signer (with ``settings``), never taken from the lock."""
     from .core import utc_now_text
+    from .sealing import bind_facts
     from .signing import keyid_of, load_signing_key, sign_manifest, with_signature
 
     key = load_signing_key(key_file, key_env, repo_for(paths, options).root)
@@ -190,10 +193,19 @@ def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, k
             if status != OK:
                 raise GateError(f"refusing to sign: {escape_name(file.path)} is {status.replace('_', ' ')} against "
                                 "the lock", view.lock_path)
+        manifest = view.manifest
+        if any(e.sealed or e.path.endswith(".age") for e in manifest.files):
+            if not identities:
+                raise GateError("the lock holds sealed files: give -i IDENTITY (or --passphrase-env NAME) so the "
+                                "facts bound to their plaintext are computed by the signer, who vouches for them",
+                                view.lock_path)
+            rebound = bind_facts(view, identities, settings)
+            if rebound.body() != manifest.body():
+                manifest = rebound.replace(signatures=())  # other signers vouched for the facts that were there
         version = next_version(view)
-        envelope = sign_manifest(view.manifest, key, utc_now_text(options.now),
+        envelope = sign_manifest(manifest, key, utc_now_text(options.now),
                                  {"path": descriptor.relpath, "sha256": descriptor.sha256}, version)
-        write_lock(view, with_signature(view.manifest, envelope).replace(version=version))
+        write_lock(view, with_signature(manifest, envelope).replace(version=version))
         return view.lock_path, keyid_of(key.public_key()), version
 
     return for_each_dataset(paths, options, sign)

@@ -166,6 +166,59 @@ def _written_atomically(target: Path, shown: str, verb: str, replace: bool = Fal
             tmp.unlink()
 
 
+def read_plaintext(entry: ManifestEntry, repo: Repo, keys: list, declared: str | None, fingerprint_key: bytes,
+                   keep: bool = True):
+    """Decrypt a sealed file into an anonymous in-memory file (never onto a disk) and read its plaintext
+    once through the one reader, scanned: the FileRead whose facts the loader and the signer decide
+    on. It must be the plaintext the lock names (IntegrityError otherwise)."""
+    import io
+
+    from .errors import IntegrityError
+    from .facts.files import read_file
+    from .facts.pii.scanner import Scanner
+
+    def refuse(message: str, reason: str) -> IntegrityError:
+        return IntegrityError(message, entry.path, reasons=[reason])
+
+    plain_name = _plain_name(entry.path)
+    memfd = hasattr(os, "memfd_create")
+    fd = os.memfd_create("gate-plain", getattr(os, "MFD_CLOEXEC", 0)) if memfd else None
+    buffer = io.BytesIO() if not memfd else None
+    try:
+        try:
+            if memfd:
+                with os.fdopen(os.dup(fd), "wb", buffering=0) as writer:
+                    digest = decrypt_digest(repo.root / entry.path, writer, keys)
+            else:
+                digest = decrypt_digest(repo.root / entry.path, buffer, keys)
+        except age.AgeError as exc:
+            raise refuse(exc.message, "sealing.cannot_open" if isinstance(exc, age.NoKeyError)
+                         else "integrity.file_mismatch") from None
+        except OSError as exc:
+            raise refuse(f"cannot read ({exc.strerror})", "integrity.file_missing") from None
+        if digest != (entry.plain_sha256, entry.plain_size):
+            raise refuse(f"{entry.path} opens to other bytes than the lock's plain digest (a file sealed for "
+                         "another dataset or version)", "integrity.file_mismatch")
+        scanner = Scanner(fingerprint_key, 0.0)
+        if memfd:
+            read = read_file(Path(f"/proc/self/fd/{fd}"), plain_name, declared, scanner=scanner, keep=keep)
+        else:
+            with tempfile.NamedTemporaryFile() as spill:  # no memfd: a private temporary file
+                spill.write(buffer.getvalue())
+                spill.flush()
+                read = read_file(Path(spill.name), plain_name, declared, scanner=scanner, keep=keep)
+        if (read.sha256, read.size) != (entry.plain_sha256, entry.plain_size):
+            raise refuse(f"{entry.path} changed while it was opened", "integrity.file_mismatch")
+        read.path = entry.path
+        if read.pii is not None:
+            read.pii.file = entry.path
+            read.pii.findings = [f._replace(file=entry.path) for f in read.pii.findings]
+        return read
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def decrypt_digest(source: Path, writer, identities: list) -> tuple[str, int]:
     """Decrypt ``source`` into ``writer`` (None: nowhere), hashing the plaintext on the other core;
     returns its sha256 and size. Raises AgeError (NoKeyError for the wrong key)."""
@@ -202,12 +255,16 @@ def _plain_name(path: str) -> str:
 
 
 class Journal:
-    """What an interrupted `gate seal` left: the sealed files it had renamed into place (by digest),
-    kept under .gate/seal-journal/ at the repository root. A run finds there which existing .age files
-    are its own (and may be redone); any other existing .age file is never touched."""
+    """What an interrupted `gate seal` left: the sealed files it had renamed into place (by digest).
+    It lives in the user's state directory (~/.local/state/gate/seal-journal/, per repository), never
+    in the repository, where anyone could plant one. A run finds there which existing .age files are
+    its own (and may be redone, their plaintext deleted); any other .age file, and the plaintext beside
+    it, is never touched."""
 
     def __init__(self, repo: Repo, dataset: str):
-        self.path = repo.root / ".gate" / "seal-journal" / f"{dataset}.json"
+        base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+        where = hashlib.sha256(str(repo.root).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.path = Path(base) / "gate" / "seal-journal" / where / f"{dataset}.json"
         self.entries: dict[str, str] = {}
         try:
             import json
@@ -228,11 +285,11 @@ class Journal:
         from ._fs import write_atomic
 
         self.entries[path] = sha256
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        ignore = self.path.parent.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("cache/\nseal-journal/\n")
-        write_atomic(self.path, json.dumps(self.entries, sort_keys=True), mode=0o600)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_atomic(self.path, json.dumps(self.entries, sort_keys=True), mode=0o600)
+        except OSError as exc:
+            raise SealError(f"cannot write the seal journal {self.path}: {exc.strerror}") from None
 
     def clear(self) -> None:
         try:
@@ -273,9 +330,11 @@ def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_wi
             raise SealError(f"refusing to seal: {file.path} exists and this run did not write it; move it away",
                             descriptor.relpath)
         twin = recorded.get(file.path + SEALED_SUFFIX)
-        if file.status == PENDING and twin is not None and twin.sealed and \
+        twin_file = files.get(file.path + SEALED_SUFFIX)
+        if file.status == PENDING and twin is not None and twin.sealed and twin_file is not None and \
+                journal.ours(twin_file.path, read_file(twin_file.open_path, twin_file.path, parse=False).sha256) and \
                 read_file(file.open_path, file.path, parse=False).sha256 == twin.plain_sha256:
-            leftovers.append(file.path)
+            leftovers.append(file.path)  # this run's own sealed copy is in the lock: the plaintext may go
             continue
         if file.status in (MISSING, UNMATCHED) and file.entry is not None and file.entry.sealed:
             continue
@@ -325,14 +384,38 @@ def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_wi
             if plain_reads and all(not e.sealed for e in manifest.files):
                 bound = {"poisoning": analyse_poisoning(descriptor, plain_reads, settings.thresholds)}
         if bound is not None:
-            view_after = type(view)(repo, descriptor, new, view.files, view.patterns_outside, view.unmatched_patterns,
-                                    view.ambiguous_names)
-            new = new.replace(facts={**bound, "content": plain_content_key(view_after)})
+            new = new.replace(facts={**bound, "content": plain_content_key(new)})
         write_lock(view, new)
     for path in sealed_now + leftovers:
         (repo.root / path).unlink()
     journal.clear()
     return SealResult(descriptor.id, descriptor.relpath, tuple(sealed_now + leftovers), dropped)
+
+
+def bind_facts(view, keys: list, settings) -> "Manifest":
+    """The view's lock with the facts of every sealed file computed afresh over its plaintext (and the
+    dataset's poisoning facts over every file), for a signer: a signature vouches for the bound facts,
+    so whoever signs computes them."""
+    from .facts.collect import analyse_poisoning, file_facts_json, plain_content_key
+    from .facts.files import read_file
+
+    descriptor, repo, manifest = view.descriptor, view.repo, view.manifest
+    entries, reads = [], []
+    for entry in sorted(manifest.files, key=lambda e: e.path):
+        if entry.sealed:
+            read = read_plaintext(entry, repo, keys, descriptor.schema.format, settings.fingerprint_key)
+            entry = ManifestEntry(entry.path, entry.sha256, entry.size, entry.plain_sha256, entry.plain_size,
+                                  file_facts_json(read))
+        else:
+            read = read_file(repo.root / entry.path, entry.path, descriptor.schema.format, keep=True)
+        entries.append(entry)
+        reads.append(read)
+    bound = manifest.replace(files=tuple(entries), facts=None)
+    tables = [r for r in reads if r.outcome is not None and r.outcome.format in ("csv", "tsv", "parquet", "jsonl")]
+    if descriptor.schema.label and tables:
+        bound = bound.replace(facts={"poisoning": analyse_poisoning(descriptor, tables, settings.thresholds),
+                                     "content": plain_content_key(bound)})
+    return bound
 
 
 def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir: Path, session,

@@ -16,6 +16,7 @@ from gate.engine import installed_engines
 # keys gate keeps outside repositories (cache, fingerprints) go to a directory of this test run, not
 # the user's own ~/.config/gate
 os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test-config-")
+os.environ["XDG_STATE_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test-state-")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

@@ -92,8 +92,10 @@ class Env:
     def seal(self, path: Path):
         return run_gate("seal", str(path), "--repo", str(self.root), "-r", self.recipient)
 
-    def sign(self, path: Path, key: Path | None = None):
-        return run_gate("manifest", "sign", str(path), "--repo", str(self.root), "--key", str(key or self.signing))
+    def sign(self, path: Path, key: Path | None = None, *opener: str, env: dict | None = None):
+        # sealed files are opened by the signer, who computes the facts it vouches for
+        return run_gate("manifest", "sign", str(path), "--repo", str(self.root), "--key", str(key or self.signing),
+                        *(opener or ("-i", str(self.identity))), env=env)
 
     def unseal(self, path: Path, out: Path, *extra: str, env: dict | None = None):
         return run_gate("unseal", str(path), "--repo", str(self.root), "--data", str(self.data), "--out", str(out),
@@ -227,7 +229,7 @@ def test_passphrase_mode_round_trip(env, tmp_path):
     proc = run_gate("seal", str(directory), "--repo", str(env.root), "--passphrase-env", "GATE_TEST_PASSPHRASE",
                     "--work-factor", "10", env=secrets)
     assert proc.returncode == 0, proc.stderr
-    assert env.sign(directory).returncode == 0
+    assert env.sign(directory, None, "--passphrase-env", "GATE_TEST_PASSPHRASE", env=secrets).returncode == 0
     proc = env.unseal(directory, tmp_path / "o", "--passphrase-env", "GATE_TEST_PASSPHRASE", env=secrets)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "o" / "datasets" / "pp" / "data" / "part-0.csv").read_bytes() == plain
@@ -252,26 +254,31 @@ def test_seal_completes_an_interrupted_run(env):
     directory = env.dataset("resume", files=2)
     plain = directory / "data" / "part-0.csv"
     keep = plain.read_bytes()
-    # interrupted after the lock was written but before the plain file was deleted
+    # interrupted after the lock was written but before the plain file was deleted (the run's journal
+    # still names its sealed copy; without it the plaintext is a file gate did not write, and stays)
+    import hashlib
+
+    from gate.repo import Repo
+    from gate.sealing import Journal
+
     assert env.seal(directory).returncode == 0
     plain.write_bytes(keep)
     _, ids = env.check(directory)
     assert "integrity.file_undeclared" in ids
+    assert env.seal(directory).returncode == 2 and plain.exists()
+    sealed = Path(str(plain) + ".age")
+    Journal(Repo.at(env.root), "resume").record("datasets/resume/data/part-0.csv.age",
+                                                hashlib.sha256(sealed.read_bytes()).hexdigest())
     assert env.seal(directory).returncode == 0
     assert not plain.exists()
     # interrupted after the sealed file was renamed into place but before the lock was written: the
     # run had recorded it in its journal (an .age file no run recorded is never overwritten)
-    from gate.repo import Repo
-    from gate.sealing import Journal
-
     other = env.dataset("resume2", files=1)
     source = other / "data" / "part-0.csv"
     with open(source, "rb") as reader, open(str(source) + ".age", "wb") as writer:
         age.encrypt_stream(reader, writer, [age.X25519Recipient.parse(env.recipient)])
     proc = env.seal(other)
     assert proc.returncode == 2 and "did not write" in proc.stderr and source.exists()
-    import hashlib
-
     Journal(Repo.at(env.root), "resume2").record("datasets/resume2/data/part-0.csv.age",
                                                  hashlib.sha256(Path(str(source) + ".age").read_bytes()).hexdigest())
     assert env.seal(other).returncode == 0

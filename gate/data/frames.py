@@ -32,8 +32,10 @@ def frame(parts: list, outcome) -> Any:
         return pd.DataFrame({name: typed_text_column(column) for name, column in zip(table.column_names,
                                                                                       table.columns)})
     if fmt == "parquet":
+        # the file's own pandas metadata is ignored: it could rename columns, set an index or attach
+        # attrs the scanners never see (only Arrow's values and field names are scanned)
         table = _concat([p.table for p in parts if p.kind == "table"])
-        return table.to_pandas() if table is not None else pd.DataFrame()
+        return table.to_pandas(ignore_metadata=True) if table is not None else pd.DataFrame()
     if fmt == "jsonl":
         return records_frame([r for p in parts if p.kind == "records" for r in p.records])
     if fmt == "text":
@@ -66,7 +68,7 @@ def analysis_frame(parts: list, outcome) -> Any:
                 if not (pa.types.is_list(f.type) or pa.types.is_large_list(f.type) or pa.types.is_map(f.type)
                         or pa.types.is_struct(f.type) or pa.types.is_binary(f.type)
                         or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_list(f.type))]
-        return table.select(keep).to_pandas()
+        return table.select(keep).to_pandas(ignore_metadata=True)
     if fmt == "jsonl":
         return records_frame([_flat(r) for p in parts if p.kind == "records" for r in p.records])
     return None

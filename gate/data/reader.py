@@ -380,6 +380,7 @@ def _parquet(stream, outcome: ReadOutcome) -> Iterator[Part]:
         first = 0
         for group in range(parquet.num_row_groups):
             table = parquet.read_row_group(group)
+            table = table.replace_schema_metadata(None)  # metadata is not data: never passed on
             yield Part("table", first, table=table)
             first += table.num_rows
         outcome.records = first

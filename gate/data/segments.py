@@ -20,7 +20,7 @@ import numpy as np
 
 NAMES_COLUMN = "(column names and keys)"
 """The column of a names segment; findings there are at row -1."""
-_SHORT_NUMBER = r"^[-+]?[0-9]{0,7}(?:\.[0-9]*)?$"
+_SHORT_NUMBER = r"^[-+]?[0-9]{0,7}(?:\.[0-9]{0,2})?$"  # at most 9 digits in all, and no run of more than 7
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,9 @@ class Segment:
     non_empty: int
     """How many of the values are non-empty (for PII-column shares)."""
     trivial: bool = False
-    """Every value is at most 3 bytes, or a number of at most 7 digits: no detector can match
-    (the shortest type gate detects, an IPv6 like a::b, has 4 bytes). Seen, not searched."""
+    """Every value is at most 3 bytes, or a number of at most 7 digits (and 2 decimals): no detector
+    matches those (the shortest type gate detects, an IPv6 like a::b, has 4 bytes; the shortest
+    number, a phone, 8 digits). Seen, not searched."""
     terminated: bool = True
     """Whether a newline follows the last value too."""
 

@@ -92,9 +92,11 @@ def file_facts_json(read: FileRead) -> dict[str, Any]:
 
 
 def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = False,
-            read_all: bool = False) -> DatasetFacts:
+            read_all: bool = False, plaintexts: dict[str, FileRead] | None = None) -> DatasetFacts:
     """Compute every fact of a dataset. ``keep``: hold every file's parts (the loader returns them);
-    ``read_all``: read every file even when an authenticated stat gives its digest (the loader)."""
+    ``read_all``: read every file even when an authenticated stat gives its digest (the loader);
+    ``plaintexts``: sealed file -> the read (with scan) of its verified plaintext, for whoever holds
+    the key (the loader, the signer): then its facts are computed, not taken from the lock."""
     from .pii.scanner import Scanner, file_result_from_json
 
     descriptor = view.descriptor
@@ -117,7 +119,7 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
             sha = cache.digest(f.path, stats[f.path])
             if sha:
                 known[f.path] = sha
-                value = cache.fact("file", sha, config)
+                value = cache.fact("file", _file_key(sha, f.path), config)
                 if _valid_file_facts(value):
                     own[f.path] = value
     tables_needed = keep or _wants_tables(view, settings, cache, known, own)
@@ -133,7 +135,7 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         digests[f.path] = (read.sha256, read.size)
         own[f.path] = file_facts_json(read)
         if cache is not None:
-            cache.store_fact("file", read.sha256, config, own[f.path])
+            cache.store_fact("file", _file_key(read.sha256, f.path), config, own[f.path])
             if f.path in stats and stats[f.path].st_size == read.size:
                 cache.store_digests([(f.path, stats[f.path], read.sha256)])
     heads: dict[str, bool] = {}
@@ -152,7 +154,13 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
     for f in plain:
         results.append(file_result_from_json(f.path, own[f.path]["pii"]))
         outcomes[f.path] = own[f.path]["outcome"]
+    plaintexts = plaintexts or {}
     for f in sealed:
+        if f.path in plaintexts:
+            own[f.path] = file_facts_json(plaintexts[f.path])
+            results.append(file_result_from_json(f.path, own[f.path]["pii"]))
+            outcomes[f.path] = own[f.path]["outcome"]
+            continue
         bound = (recorded.get(f.path).plain_facts or {}) if f.path in recorded else {}
         if _valid_file_facts(bound) and recorded[f.path].sha256 == digests[f.path][0]:
             results.append(file_result_from_json(f.path, bound["pii"]))
@@ -162,9 +170,9 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         "signature": signature,
         "sealing": sealing_json(view, heads),
         "data": data_json(outcomes),
-        "pii": pii_json(view, results, scanner),
-        "poisoning": poisoning_json(view, settings, reads, digests, cache),
-        "drift": drift_json(view, settings, reads, digests, cache),
+        "pii": pii_json(view, results, scanner, set(plaintexts)),
+        "poisoning": poisoning_json(view, settings, {**reads, **plaintexts}, digests, cache, set(plaintexts)),
+        "drift": drift_json(view, settings, {**reads, **plaintexts}, digests, cache, set(plaintexts)),
     }
     from .pii.redact import Redactor
 
@@ -172,16 +180,21 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
     return DatasetFacts(view, facts, reads, digests)
 
 
+def _file_key(sha256: str, path: str) -> str:
+    """A file's facts depend on its bytes and, through the format decision, on its extension."""
+    return f"{sha256}:{os.path.splitext(path)[1].lower()}"
+
+
 def _valid_file_facts(value: Any) -> bool:
     return isinstance(value, dict) and isinstance(value.get("outcome"), dict) and isinstance(value.get("pii"), dict)
 
 
-def _table_files(view: DatasetView, outcomes: dict[str, dict] | None = None) -> list:
+def _table_files(view: DatasetView, outcomes: dict[str, dict] | None = None, opened: set[str] = frozenset()) -> list:
     from ..data.formats import format_of
 
     files = []
     for f in view.pending():
-        if f.sealed:
+        if f.sealed and f.path not in opened:
             continue
         fmt = (outcomes or {}).get(f.path, {}).get("format") if outcomes else None
         if fmt is None:
@@ -259,7 +272,7 @@ def name_findings(view: DatasetView, scanner) -> list:
     return found
 
 
-def pii_json(view: DatasetView, results: list, scanner) -> dict[str, Any]:
+def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = frozenset()) -> dict[str, Any]:
     """Aggregated PII facts for the policy: counts per type and confidence, never values."""
     from .pii.baseline import apply_baseline, load_baseline
     from .pii.redact import has_key
@@ -295,7 +308,7 @@ def pii_json(view: DatasetView, results: list, scanner) -> dict[str, Any]:
         "pii_columns": summary["pii_columns"],
         "baselined": len(result.baselined),
         "unscanned": [],
-        "sealed_unscanned": [p for p in sealed if not (recorded.get(p) and recorded[p].plain_facts)],
+        "sealed_unscanned": [p for p in sealed if p not in opened and not (recorded.get(p) and recorded[p].plain_facts)],
         "notes": summary["notes"],
     }
 
@@ -342,15 +355,17 @@ def table_of(reads: list[FileRead]):
 
 
 def poisoning_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead],
-                   digests: dict[str, tuple[str, int]], cache=None) -> dict[str, Any]:
-    """Poisoning facts: skipped without a label column; for sealed data, the facts bound in the lock."""
+                   digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset()) -> dict[str, Any]:
+    """Poisoning facts over every file: skipped without a label column; when a sealed file's plaintext
+    is not at hand, the facts bound in the lock for every file's plaintext, or none (then the policy
+    denies: a sealed part must not escape the analysis)."""
     descriptor = view.descriptor
     if not descriptor.schema.label:
         return {"status": "skipped", "reason": "no schema.label in the descriptor"}
-    pending = view.pending()
-    if pending and all(f.sealed for f in pending):
+    if any(f.sealed and f.path not in opened for f in view.pending()):
         return _bound_poisoning(view)
-    files = [f for f in _table_files(view, {p: r.outcome.to_json() for p, r in reads.items() if r.outcome})]
+    files = [f for f in _table_files(view, {p: r.outcome.to_json() for p, r in reads.items() if r.outcome},
+                                     opened)]
     if not files:
         raise GateError("no csv, tsv, parquet or jsonl files to analyse", descriptor.relpath)
     key = _content_key(files, digests)
@@ -381,9 +396,9 @@ def analyse_poisoning(descriptor: Descriptor, reads: list[FileRead], thresholds:
         return {"status": "not_analysable", "reason": exc.message}
 
 
-def plain_content_key(view: DatasetView) -> str | None:
+def plain_content_key(manifest) -> str | None:
     """What a sealed dataset's bound facts are bound to: every file's plaintext digest."""
-    entries = view.manifest.files if view.manifest else ()
+    entries = manifest.files if manifest else ()
     parts = [f"{e.path[:-4] if e.sealed else e.path}={e.plain_sha256 if e.sealed else e.sha256}"
              for e in sorted(entries, key=lambda e: e.path)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest() if parts else None
@@ -391,7 +406,7 @@ def plain_content_key(view: DatasetView) -> str | None:
 
 def _bound_poisoning(view: DatasetView) -> dict[str, Any]:
     bound = (view.manifest.facts or {}) if view.manifest else {}
-    if isinstance(bound.get("poisoning"), dict) and bound.get("content") == plain_content_key(view):
+    if isinstance(bound.get("poisoning"), dict) and bound.get("content") == plain_content_key(view.manifest):
         return bound["poisoning"]
     return {"status": "sealed_without_facts",
             "reason": "the files are sealed and the lock binds no poisoning facts for their plaintext"}
@@ -415,7 +430,7 @@ def reference_view(view: DatasetView) -> DatasetView:
 
 
 def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead],
-               digests: dict[str, tuple[str, int]], cache=None) -> dict[str, Any]:
+               digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset()) -> dict[str, Any]:
     """Drift facts: skipped without a ``reference``; the reference is a dataset read through its own
     view (its files verified against its lock)."""
     descriptor = view.descriptor
@@ -424,8 +439,8 @@ def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead]
     from .drift import drift
     from .integrity import file_status
 
-    if all(f.sealed for f in view.pending()):
-        return {"status": "skipped", "reason": "the files are sealed"}
+    if any(f.sealed and f.path not in opened for f in view.pending()):
+        return {"status": "skipped", "reason": "sealed files: drift needs their plaintext"}
     reference = reference_view(view)
     ref_reads = {}
     for f in reference.pending():
@@ -433,7 +448,8 @@ def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead]
             ref_reads[f.path] = read_file(f.open_path, f.path, reference.descriptor.schema.format, keep=True)
     verified = all(file_status(f, (r.sha256, r.size)) == "ok" for f in reference.pending()
                    for r in [ref_reads.get(f.path)] if r is not None) and reference.manifest is not None
-    mine = [reads[f.path] for f in _table_files(view, {p: r.outcome.to_json() for p, r in reads.items() if r.outcome})]
+    mine = [reads[f.path] for f in _table_files(view, {p: r.outcome.to_json() for p, r in reads.items() if r.outcome},
+                                                 opened)]
     theirs = [r for r in ref_reads.values() if r.outcome is not None and is_table(r.outcome.format)]
     both = {**digests, **{p: (r.sha256, r.size) for p, r in ref_reads.items()}}
     key = _content_key([r.path for r in mine + theirs], both)

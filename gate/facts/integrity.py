@@ -62,8 +62,8 @@ def sealing_json(view: DatasetView, heads: dict[str, bool]) -> dict[str, Any]:
     plain = [f.path for f in data if not f.sealed]
     recorded = view.manifest.by_path() if view.manifest else {}
     without_digest = [f.path for f in sealed if f.path in recorded and not recorded[f.path].sealed]
-    without_facts = [f.path for f in sealed if f.path in recorded and recorded[f.path].sealed
-                     and not recorded[f.path].plain_facts]
+    without_facts = [f.path for f in sealed if f.path in recorded
+                     and not (recorded[f.path].sealed and recorded[f.path].plain_facts)]
     not_age = sorted(path for path, ok in heads.items() if not ok)
     return {"files": len(data), "sealed": len(sealed), "plain_files": plain[:50], "plain_count": len(plain),
             "all_sealed": bool(data) and not plain, "sealed_without_plain_digest": without_digest[:50],

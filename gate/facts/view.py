@@ -162,7 +162,7 @@ def _unwalked(path: str, entry: ManifestEntry, prefix: str, nested: list[str], r
     owner = next((n for n in nested if relative.startswith(n + "/")), None)
     if owner is not None:
         return OUTSIDE_DATASET, entry, None, f"a lock entry inside another dataset ({prefix}{owner})"
-    if relative.split("/")[0] in _NEVER_DATA or any(p in _NEVER_DATA for p in relative.split("/")):
+    if any(part in _NEVER_DATA for part in relative.split("/")):
         return OUTSIDE_DATASET, entry, None, "a lock entry inside .git"
     if os.path.lexists(repo.root / path):
         return UNMATCHED, entry, None, "in the lock, but excluded" if excluded(relative) else "in the lock, not walkable"
@@ -273,7 +273,10 @@ def compile_glob(pattern: str, shown: str, line: int | None, field: str = "files
         if "**" in segment:
             raise bad("uses ** inside a segment; ** must be a whole path segment")
         parts.append(_segment(segment, bad) + ("" if last else "/"))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+    try:
+        return re.compile("".join(parts) + r"\Z", re.DOTALL)
+    except re.error:
+        raise bad("is not a valid glob (a character class like [z-a]?)") from None
 
 
 def _segment(segment: str, bad) -> str:

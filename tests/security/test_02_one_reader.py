@@ -117,3 +117,30 @@ def test_pii_and_secrets_in_the_descriptor_count(tmp_path):
     code, body, _ = _checked(tmp_path / "s", {"data/p.csv": "id,score\n1,2\n"},
                              extra="tags: [AKIAIOSFODNN7EXAMPLE]\n")
     assert code == 1 and "pii.secret" in denies(body), body
+
+
+def test_parquet_pandas_metadata_cannot_rename_or_attach_what_was_not_scanned(tmp_path):
+    """A Parquet file's pandas metadata can rename columns and attach attrs when converted; the loader
+    ignores it, so it returns only the Arrow values and field names the scanner saw."""
+    from _attack import keys
+
+    import gate
+
+    metadata = {"index_columns": [], "column_indexes": [], "columns": [
+        {"name": "ssn 219-09-9001", "field_name": "x", "pandas_type": "int64", "numpy_type": "int64", "metadata": None}],
+        "attributes": {"secret": ["219-09-9001", EMAIL]}, "creator": {"library": "pyarrow"}, "pandas_version": "2.0"}
+    table = pa.table({"x": [1, 2, 3]}).replace_schema_metadata({b"pandas": json.dumps(metadata).encode()})
+    path = tmp_path / "p.parquet"
+    pq.write_table(table, path)
+    root = make_repo(tmp_path)
+    directory = make_dataset(root, "a", {"data/p.parquet": path.read_bytes()}, globs=GLOB_ALL)
+    k = keys(tmp_path)
+    frame = gate.open_dataset(directory, subject="bob", purpose="model-training", audit_log=tmp_path / "a.jsonl",
+                              audit_key_file=k["audit"], repo_root=root)
+    assert list(frame.columns) == ["x"] and not frame.attrs, (list(frame.columns), frame.attrs)
+
+
+def test_numbers_with_many_decimals_are_searched(tmp_path):
+    rows = "id,ssn\n" + "".join(f"{i},0.2190991{i:02d}\n" for i in range(30))
+    code, body, _ = _checked(tmp_path, {"data/p.csv": rows})
+    assert code == 1 and "pii.type_not_allowed" in denies(body), body

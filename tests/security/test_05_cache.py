@@ -91,3 +91,16 @@ def test_cache_files_are_private(tmp_path):
     assert files
     for path in files:
         assert stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0, (path, oct(os.stat(path).st_mode))
+
+
+def test_cached_facts_belong_to_bytes_and_format_not_to_bytes_alone(tmp_path):
+    """The same bytes as people.csv (a ssn column) and as notes.txt (text) read differently."""
+    root = make_repo(tmp_path)
+    rows = "id,ssn\n" + "".join(f"{i},2190991{i:02d}\n" for i in range(30))
+    people = make_dataset(root, "b", {"data/people.csv": rows})
+    notes = make_dataset(root, "a", {"data/notes.txt": rows}, globs="[data/*.txt]")
+    env = {"CI": ""}
+    first, _, _ = _run(root, people, env)
+    _run(root, notes, env)
+    again, body, _ = _run(root, people, env)
+    assert first == again == 1 and "pii.type_not_allowed" in denies(body), body

@@ -74,3 +74,17 @@ def test_policy_data_can_mark_a_rule_as_not_blocking_loads(tmp_path):
     data.write_text(yaml.safe_dump({"org": {"loader": {"non_blocking": ["pii.type_not_allowed"]}}}))
     frame = _load(root, directory, k, tmp_path, data_files=(data,))
     assert len(frame) == 40
+
+
+def test_only_files_named_dataset_yaml_are_descriptors(tmp_path):
+    """A second descriptor beside dataset.yaml would escape `check --all` and the id checks."""
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "a", {"data/p.csv": CLEAN})
+    other = directory / "public.yaml"
+    other.write_text((directory / "dataset.yaml").read_text().replace("classification: internal",
+                                                                      "classification: public"))
+    proc = run_gate("check", str(other), "--repo", str(root))
+    assert proc.returncode == 2 and "dataset.yaml" in proc.stdout + proc.stderr
+    with pytest.raises(gate.GateError, match="descriptor"):
+        _load(root, other, k, tmp_path)

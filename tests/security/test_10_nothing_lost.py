@@ -30,7 +30,8 @@ def _sealed_signed(tmp_path):
     identity, recipient = age_identity(tmp_path)
     directory = make_dataset(root, "a", {"data/p.csv": CLEAN}, classification="restricted")
     assert run_gate("seal", str(directory), "--repo", str(root), "-r", recipient).returncode == 0
-    assert run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"])).returncode == 0
+    assert run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"]), "-i",
+                    str(identity)).returncode == 0
     return root, directory, k, identity
 
 
@@ -82,3 +83,22 @@ def test_a_bundle_is_written_without_following_a_planted_link(tmp_path):
     proc = run_gate("policy", "bundle", "build", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     assert victim.read_text() == "precious\n" and out.exists()
+
+
+def test_seal_never_deletes_a_plaintext_because_a_lock_says_it_was_sealed(tmp_path):
+    import hashlib
+    import json
+
+    root = make_repo(tmp_path)
+    _, recipient = age_identity(tmp_path)
+    directory = make_dataset(root, "a", {"data/a.csv": CLEAN})
+    data = (directory / "data" / "a.csv").read_bytes()
+    planted = directory / "data" / "a.csv.age"
+    planted.write_bytes(b"age-encryption.org/v1\n-> something else entirely\n")
+    lock = json.loads((directory / "dataset.lock").read_text())
+    lock["files"] = [{"path": "datasets/a/data/a.csv.age", "sha256": hashlib.sha256(planted.read_bytes()).hexdigest(),
+                      "size": planted.stat().st_size,
+                      "plain": {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}}]
+    (directory / "dataset.lock").write_text(json.dumps(lock))
+    run_gate("seal", str(directory), "--repo", str(root), "-r", recipient)
+    assert (directory / "data" / "a.csv").read_bytes() == data

@@ -85,3 +85,10 @@ def test_a_deeply_nested_audit_line_names_the_entry(tmp_path):
     key.chmod(0o600)
     proc = run_gate("audit", "verify", str(log), "--audit-key-file", str(key))
     _one_line_error(proc, "audit.jsonl", "entry 1")
+
+
+def test_an_invalid_character_range_is_a_named_error(tmp_path):
+    root = make_repo(tmp_path)
+    directory = make_dataset(root, "a", {"data/p.csv": CLEAN}, globs="['data/[z-a].csv']", lock=False)
+    proc = run_gate("check", str(directory), "--repo", str(root))
+    _one_line_error(proc, "datasets/a/dataset.yaml:", "files")

@@ -98,6 +98,8 @@ def _groups(keys: np.ndarray) -> list[np.ndarray]:
 
 def _near_duplicate_groups(texts: list[str], perms: int = 64, bands: int = 16, threshold: float = 0.8):
     """Groups of texts whose word 3-shingle sets have estimated Jaccard >= threshold (MinHash + LSH)."""
+    import pandas as pd
+
     rows = perms // bands
     rng = np.random.default_rng(12345)
     prime = np.uint64((1 << 61) - 1)
@@ -108,8 +110,10 @@ def _near_duplicate_groups(texts: list[str], perms: int = 64, bands: int = 16, t
         words = _WORDS.findall(text.lower())
         if len(words) < 4:
             continue  # short texts: exact duplicates cover them
-        shingles = np.array([hash(" ".join(words[j:j + 3])) & 0x1FFFFFFFFFFFFFFF for j in range(len(words) - 2)],
-                            dtype=np.uint64)
+        # pandas's hash_array is keyed with a fixed key: the same shingles hash alike in every process
+        # (Python's hash() of a str is salted per process, which made the groups differ run to run)
+        shingles = pd.util.hash_array(np.array([" ".join(words[j:j + 3]) for j in range(len(words) - 2)],
+                                               dtype=object)) & np.uint64(0x1FFFFFFFFFFFFFFF)
         with np.errstate(over="ignore"):
             hashed = (shingles[:, None] * a[None, :] + b[None, :]) % prime
         signatures[i] = hashed.min(axis=0)

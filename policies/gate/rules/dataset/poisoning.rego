@@ -76,6 +76,20 @@ warn contains lib.violation("poisoning.not_analysable", "low", msg, "schema.labe
 }
 
 # METADATA
+# title: Sealed data not analysed for poisoning
+# description: >-
+#   Part of the dataset is sealed and the lock binds no poisoning facts computed over every file's
+#   plaintext (a file added or changed since sealing): the sealed rows would escape the analysis.
+#   Seal the dataset as a whole again, or sign it with the key so the signer computes them.
+# custom:
+#   id: poisoning.sealed_unanalysed
+#   severity: high
+deny contains lib.violation("poisoning.sealed_unanalysed", "high", msg, "schema.label") if {
+	facts.status == "sealed_without_facts"
+	msg := sprintf("not analysed for poisoning: %s", [facts.reason])
+}
+
+# METADATA
 # title: Significant drift
 # description: >-
 #   The data differs from its reference version beyond chance (Holm-corrected KS / chi-square per

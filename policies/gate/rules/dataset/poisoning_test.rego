@@ -76,3 +76,9 @@ test_not_analysable_warns if {
 	v.id == "poisoning.not_analysable"
 	v.message == "not analysed for poisoning: no usable feature columns"
 }
+
+test_sealed_data_without_bound_poisoning_facts_is_denied if {
+	inp := {"dataset": {"id": "d", "path": "d/dataset.yaml"}, "facts": {"poisoning": {"status": "sealed_without_facts", "reason": "the lock binds none"}, "drift": {"status": "skipped"}}}
+	ids := {v.id | some v in deny with input as inp}
+	ids == {"poisoning.sealed_unanalysed"}
+}
