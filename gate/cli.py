@@ -410,8 +410,9 @@ def redacted(verdict):
 
     redactor = Redactor()
     datasets = tuple(dataclasses.replace(d, id=redactor.text(d.id), path=redactor.text(d.path), violations=tuple(
-        dataclasses.replace(v, message=redactor.text(v.message), file=redactor.text(v.file) if v.file else v.file)
-        for v in d.violations)) for d in verdict.datasets)
+        dataclasses.replace(v, message=redactor.text(v.message), file=redactor.text(v.file) if v.file else v.file,
+                            details=redactor.document(v.details)) for v in d.violations),
+        facts=redactor.document(d.facts)) for d in verdict.datasets)
     errors = tuple(dataclasses.replace(e, path=redactor.text(e.path), message=redactor.text(e.message))
                    for e in verdict.errors)
     return dataclasses.replace(verdict, datasets=datasets, errors=errors,

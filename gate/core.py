@@ -378,8 +378,10 @@ def record_input(directory: Path | None, kind: str, label: str, document: dict[s
 
     from .descriptor import write_atomic
 
-    body = {"gate_record": 1, "kind": kind, "label": label, "input": {**document, "context": {
-        k: v for k, v in document.get("context", {}).items() if k != "now"}}}
+    from .facts.pii.redact import Redactor
+
+    body = Redactor().document({"gate_record": 1, "kind": kind, "label": label, "input": {**document, "context": {
+        k: v for k, v in document.get("context", {}).items() if k != "now"}}})
     text = json.dumps(body, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:80]
@@ -524,8 +526,8 @@ def access_input(request: dict[str, Any], descriptor: Descriptor | None, context
     """The input document for data.gate.access.decision (names holding PII masked)."""
     from .facts.pii.redact import Redactor
 
-    dataset = {**descriptor.document, "path": descriptor.relpath} if descriptor else None
-    return Redactor().document({"request": request, "dataset": dataset, "context": context})
+    dataset = Redactor().document({**descriptor.document, "path": descriptor.relpath}) if descriptor else None
+    return {"request": request, "dataset": dataset, "context": context}
 
 
 def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None,

@@ -65,8 +65,7 @@ def make_dataset(root: Path, name: str, files: dict[str, str | bytes], *, classi
         else:
             path.write_text(content, encoding="utf-8")
     if lock:
-        proc = run_gate("manifest", "update", str(directory), "--repo", str(root))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
+        relock(root, directory)
     return directory
 
 
@@ -89,9 +88,12 @@ def ids(body: dict) -> set[str]:
 
 
 def relock(root: Path, directory: Path) -> None:
-    """Write the lock again with gate (after an edit)."""
-    proc = run_gate("manifest", "update", str(directory), "--repo", str(root))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    """Write the lock with gate's own lock update (in-process: setting up is not what is tested)."""
+    from gate.core import Options
+    from gate.lock import update_manifests
+
+    updates, failures = update_manifests([directory], Options(repo_root=root))
+    assert not failures, [f.message for f in failures]
 
 
 def hand_lock(directory: Path, root: Path, extra_paths: list[str]) -> None:
@@ -110,15 +112,23 @@ def git(root: Path, *args: str) -> str:
 
 
 def keys(tmp: Path) -> dict:
-    """A signing key, an audit key and policy data trusting the signer (all outside the repository)."""
+    """A signing key, an audit key and policy data trusting the signer (all outside the repository),
+    made in-process as `gate keygen signing` makes them."""
     import yaml
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from gate.keys import write_secret_file
+    from gate.signing import keyid_of, public_pem
 
     folder = tmp / "keys"
     folder.mkdir(exist_ok=True)
     signing = folder / "sign.pem"
-    proc = run_gate("keygen", "signing", "--out", str(signing), "--name", "release key")
-    assert proc.returncode == 0, proc.stderr
-    signer = yaml.safe_load(proc.stdout)
+    key = ed25519.Ed25519PrivateKey.generate()
+    write_secret_file(signing, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                 serialization.NoEncryption()))
+    signer = {keyid_of(key.public_key()): {"name": "release key", "public_key": public_pem(key.public_key()),
+                                           "classifications": ["confidential", "restricted"]}}
     audit = folder / "audit.key"
     audit.write_bytes(os.urandom(32).hex().encode())
     audit.chmod(0o600)
@@ -127,9 +137,12 @@ def keys(tmp: Path) -> dict:
 
 
 def age_identity(tmp: Path) -> tuple[Path, str]:
-    """A new age identity outside the repository and its public recipient."""
+    """A new age identity outside the repository and its public recipient (as `gate keygen age`)."""
+    from gate.age import X25519Identity
+    from gate.keys import write_secret_file
+
     identity = tmp / "keys" / "age.txt"
     identity.parent.mkdir(exist_ok=True)
-    proc = run_gate("keygen", "age", "--out", str(identity))
-    assert proc.returncode == 0, proc.stderr
-    return identity, proc.stdout.strip()
+    made = X25519Identity.generate()
+    write_secret_file(identity, f"# public key: {made.recipient}\n{made.encode()}\n".encode("ascii"))
+    return identity, str(made.recipient)

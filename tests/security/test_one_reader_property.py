@@ -203,7 +203,7 @@ def keys_dir():
     return key, data
 
 
-@settings(max_examples=int(os.environ.get("GATE_PROPERTY_EXAMPLES", "60")), deadline=None,
+@settings(max_examples=int(os.environ.get("GATE_PROPERTY_EXAMPLES", "40")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(FILES)

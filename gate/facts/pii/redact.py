@@ -76,6 +76,11 @@ def _contact(path: tuple) -> bool:
     return path[-1:] == ("owner",) or path[-2:] == ("source", "contact")
 NAME_CONFIDENCE = 0.5
 _NOT_MASKED = frozenset({"IP_ADDRESS", "DATE_OF_BIRTH"})
+# What any masked type needs: an @ (EMAIL), seven digits outside a date (PHONE, SSN, ITIN, card, IBAN),
+# a run of 16 letters and digits (keys, tokens, JWTs), a key block, a URL, or a credential word.
+_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?\b")
+_SUSPECT = re.compile(r"@|(?:\d[\s().+/-]?){7}|[A-Za-z0-9]{16,}|BEGIN|://|pass|secret|token|key|auth|cred",
+                      re.IGNORECASE)
 
 
 class Redactor:
@@ -85,16 +90,24 @@ class Redactor:
     descriptor's declared contacts (owner, source.contact), which are meant to be addresses."""
 
     def __init__(self, scanner=None):
-        if scanner is None:
+        self._given = scanner
+
+    @property
+    def scanner(self):
+        """The detectors (built on first need: most names hold nothing a detector could match)."""
+        if self._given is None:
             from .scanner import Scanner
 
-            scanner = Scanner(secrets.token_bytes(32), NAME_CONFIDENCE)
-        self.scanner = scanner
+            self._given = Scanner(secrets.token_bytes(32), NAME_CONFIDENCE)
+        return self._given
 
     def matches(self, texts: list[str]) -> dict[str, str]:
         """Raw matched text -> replacement, over all ``texts`` at once (IP addresses and dates are left:
-        in names they are hosts and days far more often than people)."""
-        texts = [t for t in dict.fromkeys(texts) if t and len(t) >= 4]
+        in names they are hosts and days far more often than people). Only texts that could hold a
+        masked type are scanned (see _SUSPECT)."""
+        texts = [t for t in dict.fromkeys(texts) if t and len(t) >= 4 and _SUSPECT.search(_DATES.sub("", t))]
+        if not texts:
+            return {}
         return {raw: f"[{kind}]" for raw, kind, _ in self.scanner.find_in_names(texts)
                 if kind not in _NOT_MASKED}
 
