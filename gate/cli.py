@@ -129,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     poison = scan_sub.add_parser(
         "poisoning", help="label issues, duplicate conflicts, backdoor triggers, outliers; drift against a reference",
         description="Analyse one table (a file, a directory of files, or a dataset: its descriptor or directory). "
-                    "Exit 0: risk low and no significant drift; 1: risk medium or high, a trigger, or drift; 2: error.")
+                    "The policy judges the facts (poisoning.rego, org.poisoning thresholds). Exit 0: no deny or warn; "
+                    "1: a poisoning or drift rule fires; 2: error.")
     poison.add_argument("path", type=Path, metavar="PATH")
     poison.add_argument("--label", metavar="COL", help="label column (default: the descriptor's schema.label)")
     poison.add_argument("--text", metavar="COL", help="free-text column, featurized with TF-IDF")
@@ -281,6 +282,10 @@ def build_parser() -> argparse.ArgumentParser:
     ptest.add_argument("--min-coverage", type=float, metavar="PERCENT",
                        help="fail (exit 1) when total line coverage is below PERCENT (implies --coverage)")
     _common(ptest)
+    for command in (check, pii, poison, sign, seal):
+        command.add_argument("--jobs", type=int, metavar="N",
+                             help="cores to use, native thread pools included (default: GATE_JOBS, else every core "
+                                  "this process may run on)")
     return parser
 
 
@@ -291,6 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _hook(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    from ._threads import bound_process
+
+    bound_process(getattr(args, "jobs", None))  # before numpy and scikit-learn load their thread pools
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
@@ -655,7 +665,7 @@ def _seal(args: argparse.Namespace) -> int:
         recipients = sealing.recipients_from(args.recipient, args.recipients_file, args.passphrase_env, args.work_factor)
         # with a passphrase the sealed file is opened again and compared before the plain one goes
         verify = sealing.identities_from(None, args.passphrase_env, None) if args.passphrase_env else None
-        session = Session.open(_options(args))  # the policy data's thresholds for the bound poisoning facts
+        session = Session.open(_options(args))  # the fingerprint key and signers the bound facts are computed with
         try:
             settings = session.settings(repo_root=repo.root)
         finally:
@@ -780,24 +790,26 @@ def _scan_pii(args: argparse.Namespace) -> int:
 
 
 def _scan_poisoning(args: argparse.Namespace) -> int:
-    from .facts.poisoning import thresholds_from
+    from .core import POISONING_RULES, Options, Session
     from .poisoning import run_scan
-    from .policy import builtin_policy_dir, load_policy_set
     from .repo import Repo, find_root
 
     repo = Repo.at(args.repo if args.repo else find_root(args.path))
-    data = load_policy_set([builtin_policy_dir()], list(args.data)).data
     features = tuple(f.strip() for f in args.features.split(",") if f.strip()) if args.features else ()
-    body = run_scan(args.path, repo, args.label, args.text, features, args.reference, thresholds_from(data),
-                    args.all_scores)
+    body = run_scan(args.path, repo, args.label, args.text, features, args.reference, args.all_scores)
+    # the policy judges the facts (poisoning.rego and its org.poisoning thresholds), as in `gate check`
+    session = Session.open(Options(data_files=tuple(args.data), repo_root=repo.root))
+    try:
+        facts = {"poisoning": body["poisoning"], **({"drift": body["drift"]} if "drift" in body else {})}
+        body["violations"] = session.rule_violations(POISONING_RULES, {"facts": facts})
+        body["thresholds"] = session.data("org.poisoning", {})
+    finally:
+        session.close()
     if args.format == "json":
         _emit(json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n", args.output)
     else:
         _emit(_poisoning_text(body), args.output)
-    poisoning = body["poisoning"]
-    if poisoning["risk"] != "low" or poisoning["triggers"] or body.get("drift", {}).get("significant"):
-        return 1
-    return 0
+    return 1 if body["violations"] else 0
 
 
 def _poisoning_text(body: dict) -> str:
@@ -828,8 +840,11 @@ def _poisoning_text(body: dict) -> str:
                      + (f"; label shift p={drift['label']['p_adjusted']:.3g}" if drift.get("label") else "")
                      + (f"; MMD p={drift['multivariate']['p_adjusted']:.3g}" if drift.get("multivariate") else "")
                      + ("  SIGNIFICANT" if drift["significant"] else ""))
-    lines.append(f"risk {p['risk']}: {p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; "
-                 f"medium above {p['thresholds']['medium']:.0%}, high above {p['thresholds']['high']:.0%}) "
+    for violation in body["violations"]:
+        lines.append(f"{violation['level'].upper()}  {violation['id']}: {violation['message']}")
+    limits = ", ".join(f"{k} {v:.0%}" for k, v in sorted(body["thresholds"].items()) if isinstance(v, (int, float)))
+    lines.append(f"{p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; the policy's limits: "
+                 f"{limits or 'none'}): {'no finding' if not body['violations'] else 'see above'} "
                  f"in {body['timing_s']['total']:.1f} s")
     from ._text import printable
 

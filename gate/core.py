@@ -64,6 +64,8 @@ def utc_now_text(now: datetime | None) -> str:
 
 
 LEVELS = ("deny", "warn", "waived", "error")
+POISONING_RULES = "gate.rules.dataset.poisoning"
+"""The package whose rules judge poisoning and drift facts."""
 
 
 @dataclass
@@ -136,21 +138,14 @@ class Session:
                             "allow it (org.time.allow_pinned)")
 
     def settings(self, base_version: dict[str, int] | None = None, repo_root: Path | None = None):
-        """What facts depend on besides the data (signers, thresholds, the fingerprint key)."""
+        """What facts depend on besides the data (signers, the fingerprint key, base versions)."""
         from .facts.collect import Settings
         from .facts.pii.redact import load_key
 
         if not hasattr(self, "_fingerprint_key"):
             self._fingerprint_key = load_key(repo_root)
-        return Settings(signers=self.signers, thresholds=self.poisoning_thresholds,
-                        fingerprint_key=self._fingerprint_key, base_version=dict(base_version or {}))
-
-    @property
-    def poisoning_thresholds(self) -> dict[str, float]:
-        """Risk thresholds from the loaded policy data (defaults for opa-server, which holds its own)."""
-        from .facts.poisoning import thresholds_from
-
-        return thresholds_from(self.policies.data if self.policies is not None else None)
+        return Settings(signers=self.signers, fingerprint_key=self._fingerprint_key,
+                        base_version=dict(base_version or {}))
 
     @property
     def signers(self) -> dict[str, dict[str, Any]]:
@@ -178,6 +173,19 @@ class Session:
             "commit": repo.commit(),
             "gate_version": __version__,
         }
+
+    def rule_violations(self, package: str, document: dict[str, Any]) -> list[dict[str, Any]]:
+        """The deny and warn sets of one rule package for a partial input, as violations with their
+        level: a `gate scan` judged by the policy's own rules and thresholds instead of a copy in Python."""
+        found = []
+        for level in ("deny", "warn"):
+            value = self.engine.evaluate(f"{package}.{level}", document)  # undefined: an error, never "no finding"
+            if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("id"), str)
+                                                      for v in value):
+                raise EngineError(f"data.{package}.{level} is not a set of violations")
+            found += [{"id": v["id"], "level": level, "severity": str(v.get("severity", "medium")),
+                       "message": str(v.get("message", ""))} for v in value]
+        return sorted(found, key=lambda v: (v["level"], v["id"], v["message"]))
 
     def decide(self, entrypoint: str, document: dict[str, Any]) -> dict[str, Any]:
         """Evaluate an entrypoint and check the decision; anything but a well-formed one is an engine
@@ -220,11 +228,15 @@ class Session:
                 notices: Iterable[str] = ()) -> Verdict:
         """Wrap decided datasets and failures in a run verdict (with the decision time, and whether it
         was pinned)."""
-        prefix = f"gate.rules.{kind}."
-        rules = {} if self.policies is None else {
-            rule_id: info for rule_id, info in self.policies.rules().items()
-            if (info.package or "").startswith(prefix)
-        }
+        if not hasattr(self, "_rules"):
+            self._rules: dict[str, dict] = {}
+        if kind not in self._rules:
+            prefix = f"gate.rules.{kind}."
+            self._rules[kind] = {} if self.policies is None else {
+                rule_id: info for rule_id, info in self.policies.rules().items()
+                if (info.package or "").startswith(prefix)
+            }
+        rules = self._rules[kind]
         return Verdict(
             engine=self.engine.name, policy_digest=self.digest, gate_version=__version__,
             datasets=tuple(datasets), errors=tuple(errors), kind=kind, rules=rules,
@@ -476,14 +488,35 @@ class DatasetIndex:
     """Descriptors that could not be read (they might hide an id)."""
     duplicates: dict[str, tuple[str, ...]]
     """Dataset id -> every descriptor claiming it, when more than one does."""
+    stamps: tuple[tuple[str, Any], ...] = ()
+    """(path, stat key) of every directory walked and every descriptor read: the index stands while
+    none of them changed (a file added, removed or renamed changes its directory)."""
 
     @classmethod
     def build(cls, repo: Repo) -> "DatasetIndex":
-        """Read every dataset.yaml the walker finds under the repository root."""
+        """Every dataset.yaml the walker finds under the repository root, read — or the index this
+        process built before for the same root, when no directory walked and no descriptor changed
+        since (a process deciding many requests does not re-read every descriptor per decision)."""
+        from .repo import stat_key
+
+        cached = _INDEXES.get(str(repo.root))
+        if cached is not None and all(stat_key(path) == key for path, key in cached.stamps):
+            return cached
+        walked: list[str] = []
+        paths = repo.descriptors(walked=walked)
+        stamps = tuple((path, stat_key(path)) for path in [*walked, *map(str, paths)])
+        index = cls._read(repo, paths, stamps)
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        _INDEXES[str(repo.root)] = index
+        return index
+
+    @classmethod
+    def _read(cls, repo: Repo, paths: list[Path], stamps: tuple) -> "DatasetIndex":
         by_id: dict[str, Descriptor] = {}
         broken: list[str] = []
         claims: dict[str, list[str]] = {}
-        for path in repo.descriptors():
+        for path in paths:
             try:
                 descriptor = load_descriptor(path, repo)
             except GateError:
@@ -492,7 +525,7 @@ class DatasetIndex:
             claims.setdefault(descriptor.id, []).append(descriptor.relpath)
             by_id.setdefault(descriptor.id, descriptor)
         duplicates = {k: tuple(v) for k, v in claims.items() if len(v) > 1}
-        return cls(by_id, tuple(broken), duplicates)
+        return cls(by_id, tuple(broken), duplicates, stamps)
 
     def check_unique(self, descriptor: Descriptor) -> None:
         """Refuse a dataset whose id another descriptor of the repository claims too (naming both)."""
@@ -517,6 +550,9 @@ class DatasetIndex:
         return None
 
 
+_INDEXES: dict[str, DatasetIndex] = {}
+
+
 def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
     """The descriptor with this id in the repository (see DatasetIndex.find)."""
     return DatasetIndex.build(repo).find(dataset_id)
@@ -524,10 +560,22 @@ def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
 
 def access_input(request: dict[str, Any], descriptor: Descriptor | None, context: dict[str, Any]) -> dict[str, Any]:
     """The input document for data.gate.access.decision (names holding PII masked)."""
+    return {"request": request, "dataset": _redacted_descriptor(descriptor) if descriptor else None, "context": context}
+
+
+def _redacted_descriptor(descriptor: Descriptor) -> dict[str, Any]:
+    """The descriptor as a policy sees it, names holding PII masked; once per descriptor content."""
     from .facts.pii.redact import Redactor
 
-    dataset = Redactor().document({**descriptor.document, "path": descriptor.relpath}) if descriptor else None
-    return {"request": request, "dataset": dataset, "context": context}
+    key = (descriptor.relpath, descriptor.sha256)
+    if key not in _REDACTED:
+        if len(_REDACTED) > 4096:
+            _REDACTED.clear()
+        _REDACTED[key] = Redactor().document({**descriptor.document, "path": descriptor.relpath})
+    return _REDACTED[key]
+
+
+_REDACTED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, session: Session | None = None,

@@ -121,6 +121,25 @@ def load_descriptor(path: Path, repo: Repo) -> Descriptor:
     if path.is_symlink() and not repo.contains(path):
         raise DescriptorError("descriptor is a symlink pointing outside the repository", shown)
     text, raw = read_bounded_raw(path, DescriptorError, shown)
+    key = (os.path.abspath(path), shown, hashlib.sha256(raw).hexdigest())
+    cached = _PARSED.get(key)
+    if cached is not None:
+        return cached
+    descriptor = _parse(path, shown, text, raw)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[key] = descriptor
+    return descriptor
+
+
+# Descriptors already parsed and validated in this process, by path and the digest of the bytes just read:
+# a long-lived process (the loader, a server deciding access) re-reads every descriptor per decision but
+# parses and validates only the ones whose bytes changed. Keyed by content, never by stat: one truth.
+_PARSED: dict[tuple[str, str, str], "Descriptor"] = {}
+_PARSED_MAX = 4096
+
+
+def _parse(path: Path, shown: str, text: str, raw: bytes) -> "Descriptor":
     document, lines = load_yaml(text, DescriptorError, shown)
     if document is None:
         raise DescriptorError("empty descriptor", shown)

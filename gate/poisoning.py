@@ -59,7 +59,7 @@ def _tables(reads: list[FileRead], shown: str) -> list[FileRead]:
 
 
 def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, features: tuple[str, ...],
-             reference: Path | None, thresholds: dict, all_scores: bool = False) -> dict[str, Any]:
+             reference: Path | None, all_scores: bool = False) -> dict[str, Any]:
     """The body of `gate scan poisoning`."""
     from .facts.collect import reference_view, table_of
     from .facts.drift import drift
@@ -75,7 +75,7 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
     if not label:
         raise GateError("no label column: give --label (or schema.label in the descriptor)", reads[0].path)
     table = table_of(reads)
-    result = analyze(table, label, text, features, thresholds, source=reads[0].path if len(reads) == 1 else None)
+    result = analyze(table, label, text, features, source=reads[0].path if len(reads) == 1 else None)
     body: dict[str, Any] = {"files": table.files, "poisoning": result.facts, "timing_s": result.timing,
                             "problems": {r.path: [p.to_json() for p in r.outcome.problems]
                                          for r in reads if r.outcome.problems}}

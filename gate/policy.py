@@ -20,6 +20,7 @@ MAX_MODULE_BYTES = 4 * 1024 * 1024
 _PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*)", re.M)
 _TEST_RULE = re.compile(r"^(test_[A-Za-z0-9_]+)\b", re.M)
 _METADATA = re.compile(r"^# METADATA\n((?:#.*\n)+)", re.M)
+_METADATA_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where present: METADATA is parsed on every run
 
 
 def builtin_policy_dir() -> Path:
@@ -80,12 +81,15 @@ class PolicySet:
 
     @property
     def digest(self) -> str:
-        """sha256 over every module (name and text) and the canonical JSON of the data."""
+        """sha256 over every module (name and text) and the canonical JSON of the data (computed once)."""
+        if "_digest" in self.__dict__:
+            return self.__dict__["_digest"]
         h = hashlib.sha256()
         for module in self.modules:
             h.update(module.name.encode() + b"\0" + module.source.encode() + b"\0")
         h.update(json.dumps(self.data, sort_keys=True, separators=(",", ":")).encode())
-        return "sha256:" + h.hexdigest()
+        self.__dict__["_digest"] = "sha256:" + h.hexdigest()  # frozen: the modules and data never change
+        return self.__dict__["_digest"]
 
     def tests(self) -> list[tuple[Module, str]]:
         """(module, test rule name) for every ``test_`` rule in ``*_test.rego`` modules."""
@@ -97,13 +101,18 @@ class PolicySet:
         return found
 
     def rules(self) -> dict[str, RuleInfo]:
-        """METADATA of every annotated rule, keyed by custom.id."""
+        """METADATA of every annotated rule, keyed by custom.id (parsed once per policy set)."""
+        if "_rules" not in self.__dict__:
+            self.__dict__["_rules"] = self._parse_rules()
+        return dict(self.__dict__["_rules"])
+
+    def _parse_rules(self) -> dict[str, RuleInfo]:
         infos: dict[str, RuleInfo] = {}
         for module in self.modules:
             for match in _METADATA.finditer(module.source):
                 block = "\n".join(line[2:] if line.startswith("# ") else line[1:] for line in match.group(1).splitlines())
                 try:
-                    meta = yaml.safe_load(block) or {}
+                    meta = yaml.load(block, Loader=_METADATA_LOADER) or {}
                 except yaml.YAMLError:
                     continue
                 custom = meta.get("custom") or {} if isinstance(meta, dict) else {}

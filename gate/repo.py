@@ -87,9 +87,10 @@ class Repo:
             return True
         return any(part in SKIP_DIRS for part in parts[:-1])
 
-    def descriptors(self, start: Path | None = None) -> list[Path]:
+    def descriptors(self, start: Path | None = None, walked: list[str] | None = None) -> list[Path]:
         """Every dataset.yaml under ``start`` (default the root): the one walker that `check --all`,
-        `access`, the hooks and the loader share. Hidden directories are walked like any other."""
+        `access`, the hooks and the loader share. Hidden directories are walked like any other.
+        ``walked`` collects every directory listed (what a cached index must re-check)."""
         found: list[Path] = []
         top = Path(os.path.abspath(start or self.root))
         if self.skipped(top / "x"):
@@ -97,6 +98,8 @@ class Repo:
         stack = [top]
         while stack:
             here = stack.pop()
+            if walked is not None:
+                walked.append(str(here))
             try:
                 entries = sorted(os.scandir(here), key=lambda e: e.name)
             except OSError:
@@ -122,11 +125,33 @@ class Repo:
         return None
 
     def commit(self) -> str | None:
-        """The HEAD commit when the root is a git work tree, else None."""
+        """The HEAD commit when the root is a git work tree, else None. Asked of git once per state of
+        HEAD: a process deciding many requests does not run git per decision (HEAD, its reflog and the
+        packed refs change whenever HEAD moves)."""
         if not (self.root / ".git").exists():
             return None
+        key = (str(self.root), *(stat_key(self.root / ".git" / name) for name in ("HEAD", "logs/HEAD", "packed-refs")))
+        if key in _COMMITS:
+            return _COMMITS[key]
         out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False)
-        return out.strip() or None if out is not None else None
+        commit = out.strip() or None if out is not None else None
+        if len(_COMMITS) > 64:
+            _COMMITS.clear()
+        _COMMITS[key] = commit
+        return commit
+
+
+_COMMITS: dict[tuple, str | None] = {}
+
+
+def stat_key(path: Path | str) -> tuple | None:
+    """What changes whenever a file or directory changes (size, times to the nanosecond, inode and device:
+    ctime is set by the kernel alone); None when it is missing. The one stat key of caches that skip a re-read."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_mode)
 
 
 class GitError(Exception):

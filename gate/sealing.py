@@ -382,7 +382,7 @@ def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_wi
             plain_reads = [reads[e.path] for e in todo if reads[e.path].outcome.format in ("csv", "tsv", "parquet",
                                                                                           "jsonl")]
             if plain_reads and all(not e.sealed for e in manifest.files):
-                bound = {"poisoning": analyse_poisoning(descriptor, plain_reads, settings.thresholds)}
+                bound = {"poisoning": analyse_poisoning(descriptor, plain_reads)}
         if bound is not None:
             new = new.replace(facts={**bound, "content": plain_content_key(new)})
         write_lock(view, new)
@@ -413,7 +413,7 @@ def bind_facts(view, keys: list, settings) -> "Manifest":
     bound = manifest.replace(files=tuple(entries), facts=None)
     tables = [r for r in reads if r.outcome is not None and r.outcome.format in ("csv", "tsv", "parquet", "jsonl")]
     if descriptor.schema.label and tables:
-        bound = bound.replace(facts={"poisoning": analyse_poisoning(descriptor, tables, settings.thresholds),
+        bound = bound.replace(facts={"poisoning": analyse_poisoning(descriptor, tables),
                                      "content": plain_content_key(bound)})
     return bound
 

@@ -121,3 +121,39 @@ def test_repository_root_marker(tmp_path):
     from gate.repo import find_root
 
     assert find_root(inner / "ds" / "dataset.yaml") == inner.resolve()
+
+
+def test_a_tampered_ragged_file_reports_the_mismatch_beside_the_reading_problem(data_repo):
+    """Every fact's violations side by side: a file changed after locking with a ragged row appended is an
+    integrity mismatch (not only "rows with a different number of fields"), and nothing passes."""
+    directory = data_repo("ragged", rows=200)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n")
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    with open(directory / "data" / "part-0.csv", "a") as handle:
+        handle.write("1,2,3,4,5\n")
+    code, body = run_json("check", str(directory), "--repo", str(data_repo.root))
+    ids = {v["id"] for v in body["datasets"][0]["violations"]}
+    assert {"integrity.file_mismatch", "data.ambiguous_file_warning"} <= ids, ids
+    assert code == 1 and body["datasets"][0]["verdict"] == "fail"
+
+
+def test_a_fact_that_cannot_be_computed_is_an_error_beside_the_other_violations(data_repo):
+    """No table for the poisoning analysis (the descriptor names a label, the files are text): an
+    error-level violation naming the fact and the file, next to the integrity violation, verdict error."""
+    directory = data_repo("textonly")
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text().replace("files: [data/*.csv]", "files: [data/*.txt]")
+                          + "schema:\n  label: label\n")
+    (directory / "data" / "part-0.csv").unlink()
+    write(directory / "data" / "notes.txt", "one line\nanother\n")
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    write(directory / "data" / "notes.txt", "one line\nchanged\n")
+    code, body = run_json("check", str(directory), "--repo", str(data_repo.root))
+    dataset = body["datasets"][0]
+    by_id = {v["id"]: v for v in dataset["violations"]}
+    assert "integrity.file_mismatch" in by_id, by_id
+    error = by_id["facts.not_computed"]
+    assert error["level"] == "error" and "poisoning facts could not be computed" in error["message"]
+    assert error["file"] == "datasets/textonly/dataset.yaml"
+    assert code == 2 and dataset["verdict"] == "error" and body["verdict"] == "error"

@@ -34,6 +34,17 @@ def _mc(n=6000, seed=7):
     return X, y
 
 
+def _fired(facts, data=None):
+    """The poisoning rules the shipped policy fires on these facts (the policy decides, not the facts)."""
+    from gate.core import POISONING_RULES, Options, Session
+
+    session = Session.open(Options(engine="opa", data_files=tuple(data or ())))
+    try:
+        return {v["id"] for v in session.rule_violations(POISONING_RULES, {"facts": {"poisoning": facts}})}
+    finally:
+        session.close()
+
+
 # ---------------------------------------------------------------- quality floors
 
 @pytest.mark.slow
@@ -61,7 +72,7 @@ def test_backdoor_is_found_and_named(name):
     named = {t["feature"] for t in facts["triggers"]} | {v["feature"] for t in facts["triggers"] for v in t["shared_values"]}
     assert set(stamped) <= named, facts["triggers"]
     assert all(t["label"] == "0" for t in facts["triggers"])
-    assert facts["risk"] == "high"
+    assert {"poisoning.backdoor_trigger", "poisoning.high_risk"} & _fired(facts) and "risk" not in facts
     # cleanlab alone misses it: the model learns the trigger (why gate looks for triggers at all)
     # (on wine's 178 rows the 5 stamped rows are few enough for the model not to learn the stamp)
     cl_score, _ = bench.cleanlab_scores(Xb, yb)
@@ -77,7 +88,7 @@ def test_clean_controls_are_quiet(name):
     result = bench.gate_scores(bench.frame(X, y))
     facts = result.facts
     assert result.flagged.mean() <= 0.015
-    assert facts["risk"] == "low"
+    assert _fired(facts) == set()
     assert facts["triggers"] == []
 
 
@@ -137,7 +148,7 @@ def test_text_without_a_trigger_is_quiet(tmp_path):
     code, body = run_json("scan", "poisoning", str(path), "--label", "sentiment", "--text", "text",
                           "--repo", str(tmp_path))
     assert body["poisoning"]["triggers"] == []
-    assert body["poisoning"]["risk"] == "low", body["poisoning"]["top"][:3]
+    assert body["violations"] == [], body["poisoning"]["top"][:3]
     assert code == 0
 
 
@@ -161,7 +172,7 @@ def test_text_report_names_the_trigger():
     proc = run_gate("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "loan-applications-2026"))
     assert proc.returncode == 1, proc.stderr
     assert "TRIGGER  branch = 977 -> label '1' on 24 rows" in proc.stdout
-    assert "risk high" in proc.stdout
+    assert "DENY  poisoning.backdoor_trigger: backdoor trigger: branch = 977" in proc.stdout
 
 
 def test_reference_drift_through_the_cli():
@@ -175,8 +186,12 @@ def test_reference_drift_through_the_cli():
 def test_thresholds_come_from_policy_data(tmp_path):
     data = write(tmp_path / "strict.yaml", "org:\n  poisoning:\n    medium_rate: 0.001\n    high_rate: 0.002\n")
     code, body = run_json("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "census-2019"), "--data", str(data))
-    assert body["poisoning"]["thresholds"] == {"medium": 0.001, "high": 0.002}
-    assert body["poisoning"]["risk"] == ("high" if body["poisoning"]["suspicious_rate"] > 0.002 else "low")
+    assert body["thresholds"] == {"medium_rate": 0.001, "high_rate": 0.002} and "thresholds" not in body["poisoning"]
+    fired = {v["id"] for v in body["violations"]}
+    assert fired == ({"poisoning.high_risk"} if body["poisoning"]["suspicious_rate"] > 0.002 else set())
+    assert code == (1 if fired else 0)
+    # the same facts under the shipped thresholds: the decision moved with the policy data, not the facts
+    assert (body["poisoning"]["suspicious_rate"] > 0.002) and _fired(body["poisoning"]) != fired
 
 
 # ---------------------------------------------------------------- gate check

@@ -168,3 +168,31 @@ test_untagged_denied if {
     write(root / "policies" / "team_test.rego", (root / "policies" / "team_test.rego").read_text().replace("== 2", "== 1"))
     proc = _commit(root, env, "fixed test")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_manifest_fix_keeps_the_signatures_of_an_unchanged_lock(repo, tmp_path):
+    """The manifest hook and `gate manifest update` are one lock update: a signed lock whose files did not
+    change is left byte for byte (an older hook rewrote it and stripped its signatures)."""
+    root, env = repo
+    write(root / ".pre-commit-config.yaml", (root / ".pre-commit-config.yaml").read_text()
+          .replace("      - id: gate-manifest\n", "      - id: gate-manifest\n        args: [--fix]\n")
+          .replace("      - id: gate-check\n", "").replace("      - id: gate-pii\n", ""))
+    directory = _dataset(root, "signed")
+    _lock(root, env, directory)
+    key = tmp_path / "keys" / "sign.pem"
+    key.parent.mkdir()
+    subprocess.run(["gate", "keygen", "signing", "--out", str(key)], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    subprocess.run(["gate", "manifest", "sign", str(directory), "--key", str(key)], cwd=root, env=env, check=True,
+                   capture_output=True)
+    signed = (directory / "dataset.lock").read_bytes()
+    assert b'"signatures": [' in signed and b"payload" in signed
+    proc = _commit(root, env, "add a signed dataset")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (directory / "dataset.lock").read_bytes() == signed
+    # a commit touching the dataset (the descriptor's title) runs the hook again: still untouched
+    write(directory / "dataset.yaml", (directory / "dataset.yaml").read_text().replace("title: Test dataset",
+                                                                                     "title: Retitled"))
+    proc = _commit(root, env, "retitle")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (directory / "dataset.lock").read_bytes() == signed

@@ -36,8 +36,6 @@ class Settings:
 
     signers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Trusted signers (org.signers), keys checked."""
-    thresholds: dict[str, float] = field(default_factory=dict)
-    """Poisoning risk thresholds (org.poisoning)."""
     fingerprint_key: bytes = b""
     """The key PII fingerprints are made with."""
     base_version: dict[str, int] = field(default_factory=dict)
@@ -171,8 +169,10 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         "sealing": sealing_json(view, heads),
         "data": data_json(outcomes),
         "pii": pii_json(view, results, scanner, set(plaintexts)),
-        "poisoning": poisoning_json(view, settings, {**reads, **plaintexts}, digests, cache, set(plaintexts)),
-        "drift": drift_json(view, settings, {**reads, **plaintexts}, digests, cache, set(plaintexts)),
+        "poisoning": _computed(view, lambda: poisoning_json(view, settings, {**reads, **plaintexts}, digests, cache,
+                                                            set(plaintexts))),
+        "drift": _computed(view, lambda: drift_json(view, settings, {**reads, **plaintexts}, digests, cache,
+                                                    set(plaintexts))),
     }
     from .pii.redact import Redactor
 
@@ -330,7 +330,17 @@ def _poisoning_config(descriptor: Descriptor, settings: Settings, extra: str = "
     schema = descriptor.schema
     return _digest({"code": code_digest("data", "facts/poisoning", "facts/drift", "facts/collect"),
                     "label": schema.label, "text": schema.text, "features": list(schema.features),
-                    "format": schema.format, "thresholds": settings.thresholds, "extra": extra})
+                    "format": schema.format, "extra": extra})
+
+
+def _computed(view: DatasetView, compute) -> dict[str, Any]:
+    """A fact, or — when it cannot be computed (no table to analyse, a reference outside the repository)
+    — ``status: error`` with the reason and the file, which the policy turns into an error-level
+    violation beside every other fact's violations (the dataset is then ``error``, never ``pass``)."""
+    try:
+        return compute()
+    except GateError as exc:
+        return {"status": "error", "reason": exc.message, "file": exc.path or view.descriptor.relpath}
 
 
 def table_of(reads: list[FileRead]):
@@ -374,13 +384,13 @@ def poisoning_json(view: DatasetView, settings: Settings, reads: dict[str, FileR
         cached = cache.fact("poisoning", key, config)
         if cached is not None:
             return cached
-    facts = analyse_poisoning(descriptor, [reads[f.path] for f in files], settings.thresholds)
+    facts = analyse_poisoning(descriptor, [reads[f.path] for f in files])
     if cache is not None and key:
         cache.store_fact("poisoning", key, config, facts)
     return facts
 
 
-def analyse_poisoning(descriptor: Descriptor, reads: list[FileRead], thresholds: dict) -> dict[str, Any]:
+def analyse_poisoning(descriptor: Descriptor, reads: list[FileRead]) -> dict[str, Any]:
     """Run the poisoning analysis over the files' tables."""
     from .poisoning import analyze
     from .poisoning.features import NotAnalysable
@@ -391,7 +401,7 @@ def analyse_poisoning(descriptor: Descriptor, reads: list[FileRead], thresholds:
     source = reads[0].path if len(reads) == 1 else descriptor.relpath
     try:
         return analyze(table, descriptor.schema.label, descriptor.schema.text, descriptor.schema.features,
-                       thresholds, source=source).facts
+                       source=source).facts
     except NotAnalysable as exc:
         return {"status": "not_analysable", "reason": exc.message}
 

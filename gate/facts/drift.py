@@ -23,7 +23,15 @@ MAX_CATEGORIES = 50
 
 def drift(current, reference, label: str | None = None, text: str | None = None,
           features: tuple[str, ...] | list[str] = (), alpha: float = ALPHA, seed: int = 0) -> dict:
-    """Compare two DataFrames. Returns plain data (facts)."""
+    """Compare two DataFrames. Returns plain data (facts). Native thread pools stay within the cores
+    gate is given (gate._threads)."""
+    from .._threads import native_threads
+
+    with native_threads():
+        return _drift(current, reference, label, text, features, alpha, seed)
+
+
+def _drift(current, reference, label: str | None, text: str | None, features, alpha: float, seed: int) -> dict:
     import pandas as pd
     from scipy import stats
 

@@ -39,9 +39,9 @@ def build(verdict: Verdict, repo, audit: dict[str, Any] | None, now: datetime | 
             "data_subjects": source.data_subjects,
             "source": {"id": source.id, "name": source.name, "trust": source.trust, "contact": source.contact,
                        "collected": source.collected, "method": source.method},
-            "retention": _retention(source.collected, source.retention_days, moment.date()),
+            "retention": _retention(source.collected, source.retention_days, moment.date(), decided.violations),
             "pii": _pii(facts.get("pii") or {}, descriptor.pii_allowed),
-            "poisoning": _poisoning(facts.get("poisoning") or {}),
+            "poisoning": _poisoning(facts.get("poisoning") or {}, decided.violations),
             "signature": _signature(facts.get("signature") or {}),
             "sealing": _sealing(facts.get("sealing") or {}),
             "verdict": decided.verdict,
@@ -64,20 +64,31 @@ def build(verdict: Verdict, repo, audit: dict[str, Any] | None, now: datetime | 
     })
 
 
-def _retention(collected: str | None, days: int | None, today: date) -> dict[str, Any]:
-    if not collected or days is None:
-        return {"collected": collected, "retention_days": days, "expires": None, "days_left": None,
-                "status": "undocumented"}
+# What the policy decided, by the rule that fired (any level: a waived expiry is still an expiry). The
+# report says what the rules said; it recomputes no threshold of its own.
+_RETENTION = (("compliance.retention_expired", "expired"), ("compliance.retention_ending", "expiring"),
+              ("compliance.retention_missing", "undocumented"))
+_POISONING = (("poisoning.backdoor_trigger", "high"), ("poisoning.high_risk", "high"),
+              ("poisoning.sealed_unanalysed", "unanalysed"), ("poisoning.medium_risk", "medium"))
+
+
+def _decided(violations, table, otherwise):
+    fired = {v.id for v in violations}
+    return next((status for rule, status in table if rule in fired), otherwise)
+
+
+def _retention(collected: str | None, days: int | None, today: date, violations=()) -> dict[str, Any]:
+    """The retention dates (arithmetic, shown to the reader) and the status the policy decided."""
+    status = _decided(violations, _RETENTION, "ok")
     try:
-        start = date.fromisoformat(str(collected))
+        start = date.fromisoformat(str(collected)) if collected and days is not None else None
     except ValueError:
-        return {"collected": collected, "retention_days": days, "expires": None, "days_left": None,
-                "status": "undocumented"}
+        start = None
+    if start is None:
+        return {"collected": collected, "retention_days": days, "expires": None, "days_left": None, "status": status}
     expires = start + timedelta(days=int(days))
-    left = (expires - today).days
-    status = "expired" if left < 0 else "expiring" if left <= 30 else "ok"
-    return {"collected": str(start), "retention_days": days, "expires": str(expires), "days_left": left,
-            "status": status}
+    return {"collected": str(start), "retention_days": days, "expires": str(expires),
+            "days_left": (expires - today).days, "status": status}
 
 
 def _pii(facts: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
@@ -86,11 +97,13 @@ def _pii(facts: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
             "unscanned": len(facts.get("unscanned") or []), "sealed_unscanned": len(facts.get("sealed_unscanned") or [])}
 
 
-def _poisoning(facts: dict[str, Any]) -> dict[str, Any]:
-    if facts.get("status") in ("skipped", "not_analysable"):
-        return {"risk": None, "status": facts["status"], "reason": facts.get("reason")}
-    return {"risk": facts.get("risk"), "status": "analysed", "suspicious_rate": facts.get("suspicious_rate"),
-            "triggers": len(facts.get("triggers") or [])}
+def _poisoning(facts: dict[str, Any], violations=()) -> dict[str, Any]:
+    """The poisoning facts in short, and the risk as the policy's rules decided it."""
+    if facts.get("status") != "ok":
+        return {"risk": _decided(violations, _POISONING, None), "status": facts.get("status", "unknown"),
+                "reason": facts.get("reason")}
+    return {"risk": _decided(violations, _POISONING, "low"), "status": "analysed",
+            "suspicious_rate": facts.get("suspicious_rate"), "triggers": len(facts.get("triggers") or [])}
 
 
 def _signature(facts: dict[str, Any]) -> dict[str, Any]:
@@ -168,8 +181,8 @@ def _sealing_text(seal: dict[str, Any]) -> str:
 
 
 def _poisoning_text(p: dict[str, Any]) -> str:
-    if p["risk"] is None:
-        return f"not analysed ({p.get('reason') or p['status']})"
+    if p["status"] != "analysed":
+        return (f"{p['risk']}: " if p["risk"] else "") + f"not analysed ({p.get('reason') or p['status']})"
     rate = p.get("suspicious_rate")
     return f"{p['risk']}" + (f" ({rate:.1%} suspicious" if isinstance(rate, (int, float)) else " (") + \
         f", {p['triggers']} trigger(s))"

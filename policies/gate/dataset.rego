@@ -49,6 +49,22 @@ denies contains lib.normalize(lib.violation("input.incomplete", "critical", msg,
 	some msg in input_problems
 }
 
+# METADATA
+# title: A fact could not be computed
+# description: >-
+#   gate could not compute one of the facts (a poisoning table from unreadable files, a drift
+#   reference outside the repository): the dataset is an error, never a pass, and the reason is
+#   shown beside every other fact's violations (id facts.not_computed, level error). Not waivable:
+#   fix the input.
+fact_errors contains lib.normalize(lib.violation("facts.not_computed", "high", msg, null), "error", file) if {
+	some k in _required_facts
+	fact := object.get(object.get(input, "facts", {}), k, null)
+	is_object(fact)
+	fact.status == "error"
+	msg := sprintf("the %s facts could not be computed: %v", [k, object.get(fact, "reason", "no reason given")])
+	file := object.get(fact, "file", _dataset_path)
+}
+
 collected := denies | warns
 
 _waived(v) if {
@@ -99,11 +115,15 @@ _used(w) if {
 
 decision := {
 	"allow": _allow,
-	"violations": array.concat(array.concat([v | some v in active], [v | some v in notes]), [v | some v in waived]),
+	"violations": array.concat(
+		array.concat(array.concat([v | some v in active], [v | some v in notes]), [v | some v in waived]),
+		[v | some v in fact_errors],
+	),
 }
 
 _allow if {
 	count(input_problems) == 0
+	count(fact_errors) == 0
 	count({v | some v in active; v.level == "deny"}) == 0
 }
 

@@ -341,7 +341,9 @@ def scan_paths(items: Iterable[tuple[Path, str, str | None]], key: bytes, min_co
                workers: int | None = None) -> ScanResult:
     """Scan (path, shown, declared format) items; big multi-file runs spread files over all cores."""
     items = list(items)
-    workers = workers or os.cpu_count() or 1
+    from ..._threads import jobs
+
+    workers = workers or jobs()
     total = sum(_size(p) for p, _, _ in items)
     if workers > 1 and len(items) > 1 and total > PARALLEL_BYTES:
         # one file per task: reading (Arrow) and scanning stay in the same process, nothing is pickled

@@ -1,8 +1,8 @@
 """Poisoning facts: label issues (confident learning), duplicate conflicts, backdoor triggers,
 outliers and spectral signatures, combined into one suspicion score per row.
 
-Facts never decide: the risk level here uses thresholds from policy data, and the policy decides
-what a risk level or a trigger means for the dataset.
+Facts never decide: they give the share of suspicious rows and the triggers; the policy
+(poisoning.rego, with its thresholds in org.poisoning) decides what they mean for the dataset.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import numpy as np
 from .features import Features, build_features
 from .table import Table
 
-DEFAULT_THRESHOLDS = {"medium": 0.05, "high": 0.10}
 TOP_N = 20
 LABEL_FLAG = 0.95      # cleanlab flags the row and the models give its label at most 5 %: flagged
 LABEL_SUSPECT = 0.8    # cleanlab flags it and the models give its label at most 20 %: counts toward the risk
@@ -34,22 +33,22 @@ class PoisoningResult:
     timing: dict | None = None
 
 
-def thresholds_from(data: dict | None) -> dict[str, float]:
-    """Risk thresholds from policy data (org.poisoning.{medium,high}_rate), else the defaults."""
-    config = ((data or {}).get("org") or {}).get("poisoning") or {}
-    medium = config.get("medium_rate", DEFAULT_THRESHOLDS["medium"])
-    high = config.get("high_rate", DEFAULT_THRESHOLDS["high"])
-    return {"medium": float(medium), "high": float(high)}
-
-
 def analyze(table: Table, label: str, text: str | None = None, features: tuple[str, ...] = (),
-            thresholds: dict[str, float] | None = None, source: str | None = None) -> PoisoningResult:
-    """Run every method over a table. ``label`` is required: poisoning is about labels."""
+            source: str | None = None) -> PoisoningResult:
+    """Run every method over a table. ``label`` is required: poisoning is about labels. Native
+    thread pools stay within the cores gate is given (gate._threads)."""
+    from ..._threads import native_threads
+
+    with native_threads():
+        return _analyze(table, label, text, features, source)
+
+
+def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ...],
+             source: str | None) -> PoisoningResult:
     from .labels import label_issues
     from .methods import duplicate_conflicts, outliers, spectral_signatures
     from .triggers import find_triggers
 
-    thresholds = thresholds or DEFAULT_THRESHOLDS
     started = time.perf_counter()
     feats = build_features(table.frame, label, text, features, source=source or (table.files[0] if table.files else None))
     n = feats.n
@@ -138,7 +137,7 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     summaries["spectral_signatures"] = spectral.summary
     clock("spectral_signatures", t)
 
-    # rows some method finds suspicious, strong evidence or not: the base of the risk level. Label
+    # rows some method finds suspicious, strong evidence or not: what the policy's thresholds judge. Label
     # issues count when the models give the label at most 20 %; cleanlab's whole set also holds the
     # rows where real data is merely ambiguous (it flags 1-2 % of clean sets, 10 %+ of noisy ones).
     loose = own_flag.copy()
@@ -150,12 +149,6 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
     flag_score = _noisy_or([label_for_flag] + [per[name] for name in METHODS if name != "label_issue"], n)
     flagged = own_flag | (flag_score >= COMBINED_FLAG)
     rate = float(loose.mean()) if n else 0.0
-    if triggers or rate > thresholds["high"]:
-        risk = "high"
-    elif rate > thresholds["medium"]:
-        risk = "medium"
-    else:
-        risk = "low"
     order = np.argsort(-score, kind="stable")[:TOP_N]
     top = []
     for row in order:
@@ -177,8 +170,6 @@ def analyze(table: Table, label: str, text: str | None = None, features: tuple[s
         "flagged_rate": round(float(flagged.mean()) if n else 0.0, 6),
         "suspicious_rows": int(loose.sum()),
         "suspicious_rate": round(rate, 6),
-        "risk": risk,
-        "thresholds": thresholds,
         "flagged_by_method": {m: int(((per[m] >= 0.5) & flagged).sum()) for m in METHODS},
         "top": top,
         "notes": notes,
@@ -254,4 +245,4 @@ def all_scores(result: PoisoningResult) -> list[dict]:
     return rows
 
 
-__all__ = ["analyze", "all_scores", "thresholds_from", "Features", "Table", "PoisoningResult"]
+__all__ = ["analyze", "all_scores", "Features", "Table", "PoisoningResult"]
