@@ -1,6 +1,8 @@
 """gate: a policy-as-code gatekeeper for ML training data."""
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+__all__ = ["__version__", "open_dataset", "AccessDenied", "IntegrityError", "GateError"]
 
 
 def __getattr__(name: str):

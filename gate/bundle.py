@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from .errors import PolicyError
-from .policy import Module, PolicySet
+from .policyset import Module, PolicySet
 
 SIGNATURES = ".signatures.json"
 MANIFEST = ".manifest"
@@ -229,7 +229,7 @@ def policy_set(path: Path, public_key=None, keyid: str | None = None) -> tuple[l
             for key in reversed(prefix):
                 value = {key: value}
             if isinstance(value, dict):
-                from .policy import deep_merge
+                from .policyset import deep_merge
 
                 data = deep_merge(data, value)
     return modules, data

@@ -19,7 +19,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 
 FORMAT = 2
 CACHE_DIR = Path(".gate") / "cache"

@@ -6,11 +6,10 @@ import argparse
 import json
 import os
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import GateError
 from .verdict import GateFailure
 
@@ -327,7 +326,7 @@ def _hook(argv: list[str]) -> int:
         _error(f"gate hook needs one of {', '.join(HOOKS)}")
         return EXIT_ERROR
     try:
-        return run(argv[0], argv[1:])
+        return run(argv[0], argv[1:], main)
     except GateError as exc:
         _error(str(exc))
     except Exception as exc:
@@ -348,7 +347,7 @@ def _error(message: str) -> None:
 
 
 def _options(args: argparse.Namespace):
-    from .core import Options
+    from .core import Options, parse_now
 
     token = None
     if getattr(args, "opa_token_file", None):
@@ -380,23 +379,6 @@ def _bundle_key(args: argparse.Namespace):
     from .bundle import load_public_key
 
     return load_public_key(args.bundle_key, args.bundle_key_env)
-
-
-def parse_now(text: str | None, what: str = "--now") -> datetime | None:
-    """A pinned decision time: RFC 3339 (a date alone is midnight UTC), within years 1..9999 in UTC."""
-    if text is None or text == "":
-        return None
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except (ValueError, TypeError):
-        raise GateError(f"{what}: {str(text)[:64]!r} is not an RFC 3339 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        moment.astimezone(timezone.utc)
-    except (OverflowError, ValueError):
-        raise GateError(f"{what}: {str(text)[:64]!r} is out of range once converted to UTC") from None
-    return moment
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -615,7 +597,7 @@ def _manifest(args: argparse.Namespace) -> int:
     options = Options(repo_root=args.repo)
     if args.manifest_command == "sign":
         from .core import Session, repo_for
-        from .lock import sign_manifests
+        from .manifests import sign_manifests
         from .sealing import identities_from
 
         root = repo_for(list(args.paths), options).root
@@ -635,7 +617,7 @@ def _manifest(args: argparse.Namespace) -> int:
             _error(failure.message)
         return EXIT_ERROR if failures or not signed else 0
     if args.manifest_command == "update":
-        from .lock import update_manifests
+        from .manifests import update_manifests
 
         updates, failures = update_manifests(list(args.paths), options)
         if args.format == "json":
@@ -648,7 +630,7 @@ def _manifest(args: argparse.Namespace) -> int:
             lines += [f"ERROR  {f.message}" for f in failures]
             _emit("\n".join(lines) + "\n", args.output)
         return EXIT_ERROR if failures else 0
-    from .lock import verify_manifests
+    from .manifests import verify_manifests
 
     return _render(verify_manifests(list(args.paths), options), args)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import __version__
+from ._version import __version__
 from .cache import Cache
 from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .engine import Engine, create_engine
@@ -54,6 +54,23 @@ class Options:
     """Key id the bundle must be signed under."""
 
 
+def parse_now(text: str | None, what: str = "--now") -> datetime | None:
+    """A pinned decision time: RFC 3339 (a date alone is midnight UTC), within years 1..9999 in UTC."""
+    if text is None or text == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except (ValueError, TypeError):
+        raise GateError(f"{what}: {str(text)[:64]!r} is not an RFC 3339 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise GateError(f"{what}: {str(text)[:64]!r} is out of range once converted to UTC") from None
+    return moment
+
+
 def utc_now_text(now: datetime | None) -> str:
     """RFC 3339 UTC text (seconds) of the decision time."""
     try:
@@ -66,6 +83,8 @@ def utc_now_text(now: datetime | None) -> str:
 LEVELS = ("deny", "warn", "waived", "error")
 POISONING_RULES = "gate.rules.dataset.poisoning"
 """The package whose rules judge poisoning and drift facts."""
+INTEGRITY_RULES = "gate.rules.dataset.integrity"
+"""The package whose rules judge integrity facts (`gate manifest verify`)."""
 
 
 @dataclass
@@ -140,7 +159,7 @@ class Session:
     def settings(self, base_version: dict[str, int] | None = None, repo_root: Path | None = None):
         """What facts depend on besides the data (signers, the fingerprint key, base versions)."""
         from .facts.collect import Settings
-        from .facts.pii.redact import load_key
+        from .facts.pii.marks import load_key
 
         if not hasattr(self, "_fingerprint_key"):
             self._fingerprint_key = load_key(repo_root)
@@ -184,7 +203,8 @@ class Session:
                                                       for v in value):
                 raise EngineError(f"data.{package}.{level} is not a set of violations")
             found += [{"id": v["id"], "level": level, "severity": str(v.get("severity", "medium")),
-                       "message": str(v.get("message", ""))} for v in value]
+                       "message": str(v.get("message", "")),
+                       **({"file": v["file"]} if isinstance(v.get("file"), str) else {})} for v in value]
         return sorted(found, key=lambda v: (v["level"], v["id"], v["message"]))
 
     def decide(self, entrypoint: str, document: dict[str, Any]) -> dict[str, Any]:

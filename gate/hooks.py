@@ -68,14 +68,13 @@ def _root() -> Path:
     return find_root(Path.cwd())
 
 
-def check(files: list[str], extra: list[str]) -> int:
-    """gate-check: decide only the datasets the staged files belong to."""
+def check(files: list[str], extra: list[str], run_check) -> int:
+    """gate-check: decide only the datasets the staged files belong to, through ``run_check`` (the
+    command line's `gate check`, given by it: the hooks never import the command line)."""
     datasets = owning_datasets(files, _root())
     if not datasets:
         return 0
-    from .cli import main
-
-    return main(["check", *extra, "--", *map(str, datasets)])
+    return run_check(["check", *extra, "--", *map(str, datasets)])
 
 
 def manifest(files: list[str], extra: list[str]) -> int:
@@ -126,7 +125,7 @@ def pii(files: list[str], extra: list[str]) -> int:
     from .errors import GateError
     from .facts.pii import scan_paths
     from .facts.pii.baseline import apply_baseline, load_baseline
-    from .facts.pii.redact import load_key
+    from .facts.pii.marks import load_key
     from .pii import default_baseline
     from .repo import Repo
 
@@ -179,11 +178,14 @@ def pii(files: list[str], extra: list[str]) -> int:
 HOOKS = {"check": check, "manifest": manifest, "pii": pii}
 
 
-def run(name: str, argv: list[str]) -> int:
-    """Split hook arguments (options first, then the staged files pre-commit passes) and run the hook."""
+def run(name: str, argv: list[str], run_check) -> int:
+    """Split hook arguments (options first, then the staged files pre-commit passes) and run the hook;
+    ``run_check`` runs `gate check` with arguments (the check hook's decision is the check's)."""
     try:
         extra, files = split_arguments(name, argv)
     except HookUsageError as exc:
         print(f"gate: error: hook {name}: {exc}", file=sys.stderr)
         return 2
+    if name == "check":
+        return check(files, extra, run_check)
     return HOOKS[name](files, extra)

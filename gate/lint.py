@@ -350,7 +350,7 @@ def render_json(findings: list[Finding], modules: int, engines: list[str]) -> st
 
 
 def render_sarif(findings: list[Finding], modules: int, engines: list[str]) -> str:
-    from . import __version__
+    from ._version import __version__
 
     rules = sorted({f.rule for f in findings})
     doc = {

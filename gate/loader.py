@@ -71,7 +71,7 @@ def open_dataset(path: str | os.PathLike, *, subject: str, purpose: str, action:
         raise GateError("read_options is not supported: the loader returns exactly the values gate's reader "
                         "parsed and scanned (select or convert columns on the result)")
     if isinstance(now, str):
-        from .cli import parse_now
+        from .core import parse_now
 
         now = parse_now(now, "now=")
     target = Path(path)

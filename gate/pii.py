@@ -9,7 +9,7 @@ from .descriptor import DESCRIPTOR_NAME, MANIFEST_NAME, load_descriptor
 from .errors import GateError
 from .facts.pii import ScanResult, scan_paths
 from .facts.pii.baseline import BASELINE, apply_baseline, load_baseline
-from .facts.pii.redact import load_key
+from .facts.pii.marks import load_key
 from .repo import Repo
 
 _NOT_DATA = {DESCRIPTOR_NAME, MANIFEST_NAME, ".gate.yaml"}

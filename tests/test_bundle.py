@@ -74,6 +74,8 @@ def test_a_signed_bundle_loads_back_verified_and_decides_as_the_directory(tmp_pa
     assert verified.returncode == 1, verified.stderr
     plain = run_gate("check", str(EXAMPLE_REPO), "--now", NOW, "--format", "json")
     assert _decisions(verified) == _decisions(plain)
+    # the same policies, whether read from the checkout or from a bundle of them: the same digest
+    assert json.loads(verified.stdout)["policy_digest"] == json.loads(plain.stdout)["policy_digest"]
 
 
 def test_the_signature_is_an_opa_bundle_jwt(tmp_path, keys):

@@ -86,7 +86,7 @@ def test_no_raw_value_reaches_the_output(corpus, scanned):
 
 
 def test_previews_are_redacted():
-    from gate.facts.pii.redact import preview
+    from gate.facts.pii.marks import preview
 
     # type and shape, never digits or letters of the value (tests/security/test_09_leaks.py has the attack)
     assert preview("EMAIL", "jane.doe@example.org") == "********@*******.org"

@@ -71,6 +71,25 @@ def test_policy_digest_changes_with_data(tmp_path):
     assert base.digest == load_policy_set([builtin_policy_dir()]).digest
 
 
+def test_policy_digest_does_not_depend_on_where_the_policies_were_read(tmp_path):
+    """The wheel ships the policies as gate/_policies, a checkout has policies/: one digest, so audit entries
+    from hooks, CI and people match. Tests do not decide and are not in it; a changed rule is."""
+    import shutil
+
+    from gate.policy import builtin_policy_dir, load_policy_set
+
+    here = load_policy_set([builtin_policy_dir()])
+    copy = tmp_path / "site-packages" / "gate" / "_policies"
+    shutil.copytree(builtin_policy_dir(), copy)
+    assert load_policy_set([copy]).digest == here.digest
+    for test in copy.rglob("*_test.rego"):
+        test.unlink()
+    assert load_policy_set([copy]).digest == here.digest
+    rule = next(p for p in copy.rglob("*.rego") if "rules" in p.parts)
+    rule.write_text(rule.read_text() + "\n# reviewed\n")
+    assert load_policy_set([copy]).digest != here.digest
+
+
 def test_every_shipped_rule_has_metadata():
     policies = load_policy_set([builtin_policy_dir()])
     rules = policies.rules()

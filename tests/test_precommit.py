@@ -109,6 +109,14 @@ def test_below_trust_refused(repo):
     proc = _commit(root, env, "add crawl")
     assert proc.returncode != 0
     assert "source.trust_below_minimum" in proc.stdout + proc.stderr
+    # pre-commit's own environment installs gate as a wheel: the policies it decides with have the digest a
+    # `gate check` from this checkout reports, so the audit entries of both can be matched
+    import re
+
+    local = subprocess.run(["gate", "check", str(directory), "--repo", str(root)], cwd=root, env=env,
+                           capture_output=True, text=True)
+    digests = {re.search(r"policies (sha256:[0-9a-f]+)", text).group(1) for text in (proc.stdout + proc.stderr, local.stdout)}
+    assert len(digests) == 1, digests
 
 
 def test_undeclared_pii_refused(repo):

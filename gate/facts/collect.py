@@ -257,7 +257,7 @@ def name_findings(view: DatasetView, scanner) -> list:
     """PII and secrets in the names around the data: file and directory names, and the descriptor's
     own fields (its declared contacts may hold addresses, never secrets)."""
     from .pii.model import Finding
-    from .pii.redact import fingerprint
+    from .pii.marks import fingerprint
 
     found = []
     for file in view.files:
@@ -275,7 +275,7 @@ def name_findings(view: DatasetView, scanner) -> list:
 def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = frozenset()) -> dict[str, Any]:
     """Aggregated PII facts for the policy: counts per type and confidence, never values."""
     from .pii.baseline import apply_baseline, load_baseline
-    from .pii.redact import has_key
+    from .pii.marks import has_key
     from .pii.scanner import FileResult, ScanResult
     from ..pii import default_baseline
 

@@ -86,6 +86,6 @@ def read_file(path: Path, shown: str, declared: str | None = None, *, scanner=No
 
 
 def _result(shown: str, outcome: ReadOutcome):
-    from .pii.scanner import FileResult
+    from .pii.model import FileResult
 
     return FileResult(shown, format=outcome.format)

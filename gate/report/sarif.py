@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from .. import __version__
+from .._version import __version__
 from ..verdict import Verdict, Violation
 from .interface import Reporter, shown
 

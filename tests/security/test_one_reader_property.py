@@ -223,7 +223,7 @@ def test_scanner_and_loader_see_the_same_values(keys_dir, monkeypatch, case):
         (directory / "dataset.yaml").write_text(DESCRIPTOR.format(id="p", classification="internal",
                                                                   files="[data/*]", extra="", title="t"))
         (directory / "data" / f"f.{fmt}").write_bytes(data)
-        from gate.lock import update_manifests
+        from gate.manifests import update_manifests
 
         updates, failures = update_manifests([directory], Options(repo_root=root))
         assert not failures, failures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 PII_TYPES = ("EMAIL", "PHONE", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "IP_ADDRESS", "DATE_OF_BIRTH", "SECRET")
@@ -31,3 +32,29 @@ class Finding(NamedTuple):
             "file": self.file, "row": self.row, "column": self.column, "type": self.type,
             "confidence": self.confidence, "preview": self.preview, "fingerprint": self.fingerprint,
         }
+
+
+@dataclass
+class FileResult:
+    """Everything found in one file."""
+
+    file: str
+    """Path as shown."""
+    format: str = "unknown"
+    """Format it was read as."""
+    bytes: int = 0
+    """Size in bytes."""
+    records: int = 0
+    """Records read."""
+    findings: list[Finding] = field(default_factory=list)
+    """Findings at or above the scanner's minimum confidence."""
+    notes: list[str] = field(default_factory=list)
+    """Reader notes and problems (see gate.data.reader)."""
+    error: str | None = None
+    """Why the file could not be scanned, when it could not."""
+    skipped: bool = False
+    """Binary files are reported as skipped, never decoded."""
+    non_empty: dict[str, int] = field(default_factory=dict)
+    """Non-empty cells per column."""
+    problems: list[dict] = field(default_factory=list)
+    """What made the file ambiguous to read (gate.data.reader.Problem as JSON); its bytes were still scanned."""

@@ -19,8 +19,8 @@ from ...data.segments import NAMES_COLUMN, Segment, segment_of, segments as part
 from ...errors import GateError
 from .context import is_secret_column
 from .detectors import PATTERNS, secret_cell
-from .model import PII_TYPES, Finding
-from .redact import fingerprint, preview
+from .model import PII_TYPES, FileResult, Finding
+from .marks import fingerprint, preview
 
 PII_COLUMN_SHARE = 0.5
 _CONTEXT_BYTES = 40
@@ -103,32 +103,6 @@ def _anchored(pattern_id: int) -> "re.Pattern[bytes]":
     """The pattern in Python's re, anchored at the end of the search window: search finds the leftmost start."""
     pattern = PATTERNS[pattern_id]
     return re.compile(b"(?:" + pattern.regex + rb")\Z", re.IGNORECASE if pattern.caseless else 0)
-
-
-@dataclass
-class FileResult:
-    """Everything found in one file."""
-
-    file: str
-    """Path as shown."""
-    format: str = "unknown"
-    """Format it was read as."""
-    bytes: int = 0
-    """Size in bytes."""
-    records: int = 0
-    """Records read."""
-    findings: list[Finding] = field(default_factory=list)
-    """Findings at or above the scanner's minimum confidence."""
-    notes: list[str] = field(default_factory=list)
-    """Reader notes and problems (see gate.data.reader)."""
-    error: str | None = None
-    """Why the file could not be scanned, when it could not."""
-    skipped: bool = False
-    """Binary files are reported as skipped, never decoded."""
-    non_empty: dict[str, int] = field(default_factory=dict)
-    """Non-empty cells per column."""
-    problems: list[dict] = field(default_factory=list)
-    """What made the file ambiguous to read (gate.data.reader.Problem as JSON); its bytes were still scanned."""
 
 
 class Scanner:
