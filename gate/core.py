@@ -85,6 +85,8 @@ POISONING_RULES = "gate.rules.dataset.poisoning"
 """The package whose rules judge poisoning and drift facts."""
 INTEGRITY_RULES = "gate.rules.dataset.integrity"
 """The package whose rules judge integrity facts (`gate manifest verify`)."""
+PII_RULES = "gate.rules.dataset.pii"
+"""The package whose rules judge PII facts (the PII hook)."""
 
 
 @dataclass
@@ -202,9 +204,8 @@ class Session:
             if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("id"), str)
                                                       for v in value):
                 raise EngineError(f"data.{package}.{level} is not a set of violations")
-            found += [{"id": v["id"], "level": level, "severity": str(v.get("severity", "medium")),
-                       "message": str(v.get("message", "")),
-                       **({"file": v["file"]} if isinstance(v.get("file"), str) else {})} for v in value]
+            found += [{**v, "level": level, "severity": str(v.get("severity", "medium")),
+                       "message": str(v.get("message", ""))} for v in value]
         return sorted(found, key=lambda v: (v["level"], v["id"], v["message"]))
 
     def decide(self, entrypoint: str, document: dict[str, Any]) -> dict[str, Any]:

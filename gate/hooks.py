@@ -19,7 +19,7 @@ _CHECK_VALUES = frozenset({"--policy", "--data", "--engine", "--opa-url", "--opa
                            "--record"})
 _CHECK_FLAGS = frozenset({"--no-builtin-policies", "--no-cache", "--ci", "--explain", "--debug"})
 OPTIONS = {"check": (_CHECK_VALUES, _CHECK_FLAGS), "manifest": (frozenset(), frozenset({"--fix"})),
-           "pii": (frozenset(), frozenset())}
+           "pii": (frozenset({"--policy", "--data", "--engine"}), frozenset({"--no-builtin-policies"}))}
 
 
 class HookUsageError(Exception):
@@ -86,7 +86,6 @@ def manifest(files: list[str], extra: list[str]) -> int:
     if not datasets:
         return 0
     from .descriptor import load_descriptor
-    from .errors import GateError
     from .facts.view import build_view
     from .lock import locked, write_lock
     from .repo import Repo
@@ -94,12 +93,8 @@ def manifest(files: list[str], extra: list[str]) -> int:
     repo = Repo.at(root)
     status = 0
     for directory in datasets:
-        try:
-            view = build_view(load_descriptor(directory / DESCRIPTOR, repo), repo)
-            wanted = locked(view)
-        except GateError as exc:
-            print(f"gate-manifest: error: {exc}", file=sys.stderr)
-            return 2
+        view = build_view(load_descriptor(directory / DESCRIPTOR, repo), repo)
+        wanted = locked(view)  # a GateError is the command line's to show (one line, exit 2)
         if view.manifest is not None and wanted is view.manifest:
             continue
         shown = view.lock_path
@@ -116,63 +111,95 @@ def manifest(files: list[str], extra: list[str]) -> int:
 
 def pii(files: list[str], extra: list[str]) -> int:
     """gate-pii: scan the staged data files through the one reader (a dataset's file as its dataset
-    declares it); types their dataset allows pass, secrets never do."""
+    declares it) and decide with the policy's PII rules (pii.rego: pii.allowed, secrets, the
+    org.pii.min_confidence threshold), per dataset; files in no dataset are judged as a dataset that
+    allows nothing and documents nothing."""
     root = _root()
     data = [f for f in files if Path(f).name not in (DESCRIPTOR, LOCK, ".gate.yaml")]
     if not data:
         return 0
+    from .core import PII_RULES, Session
     from .descriptor import load_descriptor
     from .errors import GateError
+    from .facts.collect import pii_by_type
     from .facts.pii import scan_paths
     from .facts.pii.baseline import apply_baseline, load_baseline
     from .facts.pii.marks import load_key
+    from .facts.pii.redact import Redactor
+    from .facts.view import escape_name
     from .pii import default_baseline
     from .repo import Repo
 
     repo = Repo.at(root)
-    allowed: dict[str, set[str]] = {}
+    groups: dict[Path | None, list[str]] = {}
     items = []
     descriptors: dict[Path, object] = {}
     for name in data:
         path = Path(os.path.abspath(name))
         if not repo.contains(path):
-            print(f"gate-pii: error: {repo.rel(path)} points outside the repository", file=sys.stderr)
-            return 2
+            raise GateError("points outside the repository", repo.rel(path))
         owner = repo.owning_dataset(path)
-        kinds: set[str] = set()
         declared = None
         if owner is not None:
-            try:
-                if owner not in descriptors:
-                    descriptors[owner] = load_descriptor(owner / DESCRIPTOR, repo)
-                kinds = set(descriptors[owner].pii_allowed)
-                declared = descriptors[owner].schema.format
-            except GateError as exc:
-                print(f"gate-pii: error: {exc}", file=sys.stderr)
-                return 2
+            if owner not in descriptors:
+                descriptors[owner] = load_descriptor(owner / DESCRIPTOR, repo)
+            declared = descriptors[owner].schema.format
         if path.name.endswith(".age"):
             continue  # ciphertext: its facts are bound in the lock when it is sealed
-        allowed[repo.rel(path)] = kinds
+        groups.setdefault(owner, []).append(repo.rel(path))
         items.append((path, repo.rel(path), declared))
-    from .facts.pii.redact import Redactor
-    from .facts.view import escape_name
-
-    baseline = default_baseline(repo)
-    result = scan_paths(items, load_key(create=False), 0.5)
-    apply_baseline(result, load_baseline(baseline))
-    redact = Redactor().text
+    result = scan_paths(items, load_key(create=False), 0.0)  # every finding: the policy holds the threshold
+    apply_baseline(result, load_baseline(default_baseline(repo)))
+    redactor = Redactor()
     status = 0
     for error in result.errors:
-        print(f"gate-pii: error: {escape_name(redact(error['message']))}", file=sys.stderr)
+        print(f"gate-pii: error: {escape_name(redactor.text(error['message']))}", file=sys.stderr)
         status = 2
-    for finding in result.findings:
-        if finding.type != "SECRET" and finding.type in allowed.get(finding.file, set()):
-            continue
-        where = f"{finding.file}:{finding.row}" + (f" [{finding.column}]" if finding.column else "")
-        print(f"gate-pii: {finding.type} {finding.preview} ({finding.confidence:.2f}) at "
-              f"{escape_name(redact(where))}; not allowed by its dataset")
-        status = max(status, 1)
+    session = Session.open(_policy_options(extra, root))
+    try:
+        for owner, shown in groups.items():
+            inside = set(shown)
+            findings = [f for f in result.findings if f.file in inside]
+            skipped = [r.file for r in result.files if r.skipped and r.file in inside]
+            if owner is not None:
+                descriptor = descriptors[owner]
+                dataset = redactor.document({**descriptor.document, "path": descriptor.relpath})
+            else:
+                dataset = {"id": "(files in no dataset)", "path": None, "pii": {"allowed": []}}
+            facts = {"pii": {"by_type": pii_by_type(findings), "unscanned": skipped}}
+            for violation in session.rule_violations(PII_RULES, {"dataset": dataset, "facts": facts}):
+                level = violation["level"]
+                print(f"gate-pii: {level} {violation['id']}: {escape_name(redactor.text(violation['message']))}")
+                if level == "deny":
+                    status = max(status, 1)
+                for finding in (f for f in findings if f.type == violation.get("pii_type")):
+                    where = f"{finding.file}:{finding.row}" + (f" [{finding.column}]" if finding.column else "")
+                    print(f"gate-pii:   {finding.type} {finding.preview} ({finding.confidence:.2f}) at "
+                          f"{escape_name(redactor.text(where))}")
+    finally:
+        session.close()
     return status
+
+
+def _policy_options(extra: list[str], root: Path):
+    """The policies the PII hook decides with (the check hook's own options: --policy, --data, --engine,
+    --no-builtin-policies)."""
+    import argparse
+
+    from .core import Options
+
+    parser = argparse.ArgumentParser(prog="gate hook pii", add_help=False)
+    parser.add_argument("--policy", action="append", type=Path, default=[])
+    parser.add_argument("--data", action="append", type=Path, default=[])
+    parser.add_argument("--engine", default="auto")
+    parser.add_argument("--no-builtin-policies", action="store_true")
+    args, unknown = parser.parse_known_args(extra)
+    if unknown:
+        from .errors import GateError
+
+        raise GateError(f"hook pii: unknown option {unknown[0]!r}")
+    return Options(policy_dirs=tuple(args.policy), data_files=tuple(args.data), engine=args.engine,
+                   builtin_policies=not args.no_builtin_policies, repo_root=root)
 
 
 HOOKS = {"check": check, "manifest": manifest, "pii": pii}

@@ -48,9 +48,7 @@ def example_dataset_inputs() -> list[dict]:
     inputs = []
     for path in repo.descriptors():
         descriptor = load_descriptor(path, repo)
-        facts = collect(build_view(descriptor, repo), Settings(signers=signers, thresholds={"medium": 0.05,
-                                                                                             "high": 0.1},
-                                                               fingerprint_key=b"k" * 32)).facts
+        facts = collect(build_view(descriptor, repo), Settings(signers=signers, fingerprint_key=b"k" * 32)).facts
         inputs.append(dataset_input(descriptor, facts, _context(NOW)))
     return inputs
 

@@ -339,3 +339,44 @@ def test_dialects_keep_the_header_columns(tmp_path, name, content):
     path = write(tmp_path / name, content)
     code, body = _scan(tmp_path, path)
     assert [(f["column"], f["type"]) for f in body["findings"]] == [("email", "EMAIL")]
+
+
+# ---------------------------------------------------------------- the PII hook decides with pii.rego
+
+def _hook_repo(tmp_path):
+    import subprocess
+
+    root = tmp_path / "hookrepo"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    write(root / "notes.csv", "id,notes\n1,see 212 555 0199\n")
+    return root
+
+
+def test_the_pii_hook_honours_the_policy_threshold(tmp_path):
+    """The hook's decision is pii.rego's: a PHONE found at 0.90 blocks under the shipped threshold (0.5);
+    under org.pii.min_confidence 0.99 it is only a low-confidence warning and the commit passes."""
+    root = _hook_repo(tmp_path)
+    proc = run_gate("hook", "pii", "notes.csv", cwd=root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "deny pii.type_not_allowed" in proc.stdout and "555" not in proc.stdout + proc.stderr
+    strict = write(tmp_path / "strict.yaml", "org:\n  pii:\n    min_confidence: 0.99\n")
+    proc = run_gate("hook", "pii", "--data", str(strict), "notes.csv", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "warn pii.low_confidence" in proc.stdout and "deny" not in proc.stdout
+
+
+def test_the_pii_hook_allows_what_the_dataset_allows_and_never_a_secret(tmp_path):
+    from conftest import DESCRIPTOR
+
+    root = _hook_repo(tmp_path)
+    directory = root / "datasets" / "calls"
+    write(directory / "dataset.yaml", DESCRIPTOR.format(id="calls", classification="internal", trust="internal")
+          + "pii:\n  allowed: [PHONE]\n")
+    write(directory / "data" / "part-0.csv", "id,notes\n1,see 212 555 0199\n")
+    proc = run_gate("hook", "pii", "datasets/calls/data/part-0.csv", cwd=root)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write(directory / "data" / "part-1.csv", "id,token\n1,ghp_" + "a1B2" * 9 + "\n")
+    proc = run_gate("hook", "pii", "datasets/calls/data/part-1.csv", cwd=root)
+    assert proc.returncode == 1 and "deny pii.secret" in proc.stdout, proc.stdout + proc.stderr
+    assert "a1B2" not in proc.stdout + proc.stderr

@@ -6,7 +6,17 @@ from typing import Any
 
 from ..errors import EngineError
 from ..policy import PolicySet
-from .interface import Engine, normalize_ref
+from .interface import Engine, TestResult, normalize_ref
+
+
+# gate's own module, beside the policies in the OPA engine only: data.waivers (one part deep) at a
+# three-part reference, so that reading it and deciding share one prepared query
+_OWN_MODULE = "__gate__/read.rego"
+_OWN_SOURCE = """package __gate__.read
+
+waivers := data.waivers
+"""
+_WAIVERS = ["__gate__", "read", "waivers"]
 
 
 def available() -> bool:
@@ -52,26 +62,57 @@ class OpaEngine(Engine):
             engine.add_data(policies.data)
         except Exception as exc:
             raise EngineError(f"OPA cannot load policy data: {_message(exc)}") from None
+        try:
+            engine.add_policy(_OWN_MODULE, _OWN_SOURCE)
+        except Exception as exc:
+            raise EngineError(f"OPA cannot load gate's own module: {_message(exc)}") from None
         return engine
 
     def load(self, policies: PolicySet) -> None:
         self._policies = policies
         self._engine = self._fresh(policies)
-        # OPA compiles lazily on first use: compile now so errors surface at load (through the one-part
-        # query that reading data.waivers reuses right after)
-        self._dispatch(["__gate_load_check__"], {})
+        # OPA compiles lazily on first use: compile now so errors surface at load, through the query
+        # every later read of data.waivers and every decision reuses
+        self._dispatch(_WAIVERS, {})
 
     @staticmethod
     def _query_for(depth: int) -> str:
         """One fixed query per reference depth, the reference and the input passed as input: OPA prepares
-        (compiles every module) once per distinct query string, about 75 ms here, so a run that asks for
-        data.waivers, the dataset decision and the access decision compiles twice instead of three times
-        and every later decision is only evaluated. ``with input as`` gives the policy exactly the input."""
+        (compiles every module) once per distinct query string, about 75 ms here, so a run compiles once
+        (data.waivers is read at depth three, through the module below) and every decision after is only
+        evaluated. ``with input as`` gives the policy exactly the input."""
         path = "".join(f"[__gate_path__[{i}]]" for i in range(depth))
         return f"__gate_path__ := input.path; __gate_result__ := data{path} with input as input.document"
 
     def _dispatch(self, parts: list[str], input: Any) -> list[dict[str, Any]]:
         return self._query(self._query_for(len(parts)), {"path": parts, "document": input}, self._engine)
+
+    def data(self, ref: str) -> Any:
+        """A data document; data.waivers through the three-part alias of gate's own module (no second
+        compile)."""
+        if normalize_ref(ref) == "waivers" and self._engine is not None:
+            rows = self._dispatch(_WAIVERS, {})
+            return rows[0].get("__gate_result__") if rows else None
+        return super().data(ref)
+
+    def run_tests(self, policies: PolicySet) -> list[TestResult]:
+        """Every test in one evaluation (one compile instead of one per test; each test's value collected
+        apart, so an undefined test fails alone); should the batch fail to evaluate (a test raising an
+        error), each test again in its own evaluation, to name the one that errs."""
+        tests = policies.tests()
+        refs = [f"{module.package or '?'}.{name}" for module, name in tests]
+        try:
+            query = "; ".join(f"__gate_t{i}__ := [v | v := data.{normalize_ref(ref)}]" for i, ref in enumerate(refs))
+            rows = self._eval_test_query(query) if refs else [{}]
+        except EngineError:
+            return super().run_tests(policies)
+        row = rows[0] if rows else {}
+        results = []
+        for index, (module, name) in enumerate(tests):
+            values = row.get(f"__gate_t{index}__") or []
+            outcome = "pass" if values == [True] else "fail"
+            results.append(TestResult(module.package or "?", name, module.name, outcome, ""))
+        return results
 
     def _query(self, query: str, input: Any, engine) -> list[dict[str, Any]]:
         try:
@@ -90,10 +131,13 @@ class OpaEngine(Engine):
         return rows[0]["__gate_result__"]
 
     def evaluate_test(self, ref: str) -> Any:
-        query = f"__gate_result__ := data.{normalize_ref(ref)}"
+        rows = self._eval_test_query(f"__gate_result__ := data.{normalize_ref(ref)}")
+        return rows[0].get("__gate_result__") if rows else None
+
+    def _eval_test_query(self, query: str) -> list[dict[str, Any]]:
+        """A query without input, its line coverage recorded when enabled."""
         if not self.coverage_enabled:
-            rows = self._query(query, None, self._engine)
-            return rows[0].get("__gate_result__") if rows else None
+            return self._query(query, None, self._engine)
         try:
             rows = self._engine.eval_query(query, input=None, coverage=True)
         except Exception as exc:
@@ -107,10 +151,11 @@ class OpaEngine(Engine):
             for key, target in (("covered", covered), ("not_covered", missed)):
                 for span in entry.get(key) or []:
                     target.update(range(span["start"]["row"], span["end"]["row"] + 1))
-        return rows[0].get("__gate_result__") if rows else None
+        return rows
 
     def line_coverage(self) -> dict[str, tuple[set[int], set[int]]]:
-        return {name: (covered, missed - covered) for name, (covered, missed) in (getattr(self, "_covered", None) or {}).items()}
+        return {name: (covered, missed - covered) for name, (covered, missed) in (getattr(self, "_covered", None) or {}).items()
+                if name != _OWN_MODULE}
 
     def close(self) -> None:
         if self._engine is not None:

@@ -287,9 +287,26 @@ def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = froze
         raise GateError("a PII baseline exists but no fingerprint key (set GATE_FINGERPRINT_KEY or create "
                         "~/.config/gate/fingerprint.key)", view.repo.rel(baseline))
     apply_baseline(result, entries)
+    summary = result.summary()
+    recorded = view.manifest.by_path() if view.manifest else {}
+    sealed = [f.path for f in view.pending() if f.sealed]
+    return {
+        "scanned_files": len(results),
+        "by_type": pii_by_type(result.findings),
+        "pii_columns": summary["pii_columns"],
+        "baselined": len(result.baselined),
+        "unscanned": [],
+        "sealed_unscanned": [p for p in sealed if p not in opened and not (recorded.get(p) and recorded[p].plain_facts)],
+        "notes": summary["notes"],
+    }
+
+
+def pii_by_type(findings) -> dict[str, dict[str, Any]]:
+    """Findings as the PII policy reads them: per type, counts per confidence, the files, three redacted
+    examples (the one aggregation of `gate check` and the PII hook)."""
     by_type: dict[str, dict[str, Any]] = defaultdict(lambda: {"count": 0, "by_confidence": defaultdict(int),
                                                              "files": set(), "examples": []})
-    for finding in result.findings:
+    for finding in findings:
         entry = by_type[finding.type]
         entry["count"] += 1
         entry["by_confidence"][f"{finding.confidence:.2f}"] += 1
@@ -297,20 +314,9 @@ def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = froze
         if len(entry["examples"]) < 3:
             entry["examples"].append({"file": finding.file, "row": finding.row, "column": finding.column,
                                       "preview": finding.preview, "confidence": finding.confidence})
-    summary = result.summary()
-    recorded = view.manifest.by_path() if view.manifest else {}
-    sealed = [f.path for f in view.pending() if f.sealed]
-    return {
-        "scanned_files": len(results),
-        "by_type": {kind: {"count": e["count"], "by_confidence": dict(sorted(e["by_confidence"].items())),
-                           "files": sorted(e["files"]), "examples": e["examples"]}
-                    for kind, e in sorted(by_type.items())},
-        "pii_columns": summary["pii_columns"],
-        "baselined": len(result.baselined),
-        "unscanned": [],
-        "sealed_unscanned": [p for p in sealed if p not in opened and not (recorded.get(p) and recorded[p].plain_facts)],
-        "notes": summary["notes"],
-    }
+    return {kind: {"count": e["count"], "by_confidence": dict(sorted(e["by_confidence"].items())),
+                   "files": sorted(e["files"]), "examples": e["examples"]}
+            for kind, e in sorted(by_type.items())}
 
 
 # --- poisoning and drift -----------------------------------------------------------------------------
