@@ -3,7 +3,7 @@
 Prints, in one run on the same bytes (each figure the best of two, as this VM's I/O is noisy):
 - hashlib sha256 (1 MiB reads) and a plain copy of the file (read, write, fsync) as floors; `gate seal` and `gate unseal` MB/s (the whole
   commands: read, digests of plain and sealed bytes, encrypt, write, fsync, lock rewrite), and the
-  age encryption alone (gate.age over OpenSSL, then pyrage = rage, the reference implementation),
+  age encryption alone (gate.custody.age over OpenSSL, then pyrage = rage, the reference implementation),
   with each process's peak memory;
 - audit appends per second: one durable append per call (fsync each), the same without fsync,
   and batched; the time to verify a 1,000,000-entry log;
@@ -111,7 +111,7 @@ AGE_ONLY = """
 import sys, time, os
 which, source, target = sys.argv[1:4]
 if which == 'gate':
-    from gate import age
+    from gate.custody import age
     identity = age.X25519Identity.generate()
     start = time.perf_counter()
     with open(source, 'rb', buffering=0) as r, open(target, 'wb') as w:
@@ -152,7 +152,7 @@ RESULT = {'seconds': time.perf_counter() - start, 'rows': len(frame)}
 
 
 def audit_rates(directory: Path, entries: int) -> dict:
-    from gate.audit import AuditLog
+    from gate.custody.audit import AuditLog
 
     key = os.urandom(32)
     record = {"actor": "bob", "action": "load:train", "dataset": "bench", "decision": "allow", "allow": True,
@@ -217,7 +217,7 @@ def main() -> None:
             except SystemExit as exc:
                 print(f"  ({which} encryption not measured: {exc})")
                 continue
-            label = "gate.age (OpenSSL)" if which == "gate" else "pyrage (rage)"
+            label = "gate.custody.age (OpenSSL)" if which == "gate" else "pyrage (rage)"
             rows.append((f"age encrypt only: {label}", result["seconds"], result["peak_mb"], None))
             rows.append((f"age decrypt only: {label}", result["open_seconds"], result["peak_mb"], None))
             (base / f"only-{which}.age").unlink()

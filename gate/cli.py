@@ -376,7 +376,7 @@ def _options(args: argparse.Namespace):
 def _bundle_key(args: argparse.Namespace):
     if not (getattr(args, "bundle_key", None) or getattr(args, "bundle_key_env", None)):
         return None
-    from .bundle import load_public_key
+    from .policy.bundle import load_public_key
 
     return load_public_key(args.bundle_key, args.bundle_key_env)
 
@@ -444,7 +444,7 @@ def _render(verdict, args) -> int:
 
 def _audit_append(verdict, args) -> None:
     """Append the run's decisions to the audit log; a log that cannot be written fails the run."""
-    from .audit import AuditLog, default_actor, load_key, verdict_entries
+    from .custody.audit import AuditLog, default_actor, load_key, verdict_entries
     from .repo import find_root
 
     root = args.repo or find_root(Path.cwd())
@@ -471,7 +471,7 @@ def _audit_log_from_policy(args, root: Path) -> str | None:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from .audit import AuditLog, load_key
+    from .custody.audit import AuditLog, load_key
 
     log = AuditLog(args.log, load_key(args.audit_key_file, args.audit_key_env))
     if args.audit_command == "checkpoint":
@@ -549,7 +549,7 @@ def _changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]
     denied)."""
     from .descriptor import MANIFEST_NAME, load_manifest
     from .repo import GitError, Repo, git, safe_ref
-    from .signing import signed_versions
+    from .custody.signing import signed_versions
 
     repo = Repo.at(root)
     try:
@@ -598,7 +598,7 @@ def _manifest(args: argparse.Namespace) -> int:
     if args.manifest_command == "sign":
         from .core import Session, repo_for
         from .manifests import sign_manifests
-        from .sealing import identities_from
+        from .custody.sealing import identities_from
 
         root = repo_for(list(args.paths), options).root
         identities = identities_from(args.identity, args.passphrase_env, root)
@@ -636,7 +636,7 @@ def _manifest(args: argparse.Namespace) -> int:
 
 
 def _seal(args: argparse.Namespace) -> int:
-    from . import sealing
+    from .custody import sealing
     from .core import Options, Session, for_each_dataset, repo_for
 
     options = Options(repo_root=args.repo)
@@ -658,7 +658,7 @@ def _seal(args: argparse.Namespace) -> int:
             note = f"; {result.dropped_signatures} signature(s) dropped: re-sign" if result.dropped_signatures else ""
             sys.stdout.write(f"sealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)){note}\n")
     else:
-        from .keys import inside
+        from .custody.keys import inside
 
         out = args.out
         if inside(out, repo.root):
@@ -693,7 +693,7 @@ def _report_compliance(args: argparse.Namespace) -> int:
     repo = repo_for(list(args.paths), options)
     audit = None
     if args.audit_log:
-        from .audit import load_key
+        from .custody.audit import load_key
 
         audit = load_audit(Path(args.audit_log), load_key(args.audit_key_file, args.audit_key_env, repo.root))
     verdict = check_paths(list(args.paths), options)
@@ -706,7 +706,7 @@ def _report_compliance(args: argparse.Namespace) -> int:
 
 
 def _keygen(args: argparse.Namespace) -> int:
-    from .keys import write_secret_file
+    from .custody.keys import write_secret_file
     from .repo import find_root
 
     parent = args.out.resolve().parent
@@ -716,7 +716,7 @@ def _keygen(args: argparse.Namespace) -> int:
                         str(args.out))
 
     if args.kind == "age":
-        from .age import X25519Identity
+        from .custody.age import X25519Identity
 
         identity = X25519Identity.generate()
         recipient = str(identity.recipient)
@@ -727,7 +727,7 @@ def _keygen(args: argparse.Namespace) -> int:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
-    from .signing import keyid_of, public_pem
+    from .custody.signing import keyid_of, public_pem
 
     key = ed25519.Ed25519PrivateKey.generate()
     write_secret_file(args.out, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -888,7 +888,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _policy_lint(args: argparse.Namespace) -> int:
     from .engine import installed_engines
-    from .lint import lint, render_json, render_sarif, render_text
+    from .policy.lint import lint, render_json, render_sarif, render_text
     from .policy import builtin_policy_dir, load_policy_set
 
     dirs = ([] if args.no_builtin_policies else [builtin_policy_dir()]) + list(args.dirs) + list(args.policy)
@@ -904,14 +904,14 @@ def _policy_lint(args: argparse.Namespace) -> int:
 
 def _policy_impact(args: argparse.Namespace) -> int:
     from .core import DatasetIndex, Session, access_input, dataset_documents, load_requests, repo_for, utc_now_text
-    from .impact import audit_requests, load_corpus, render_text, run
+    from .policy.impact import audit_requests, load_corpus, render_text, run
 
     options = _options(args)
     documents = load_corpus(list(args.corpus))
     requests = [(r, str(p)) for p in args.request for r in load_requests(p)]
     repo = repo_for(list(args.paths), options)
     if args.audit_log:
-        from .audit import load_key
+        from .custody.audit import load_key
 
         requests += audit_requests(args.audit_log, load_key(args.audit_key_file, args.audit_key_env, repo.root))
     failures: list = []
@@ -944,7 +944,7 @@ def _policy_impact(args: argparse.Namespace) -> int:
 
 
 def _policy_bundle(args: argparse.Namespace) -> int:
-    from . import bundle
+    from .policy import bundle
     from .policy import builtin_policy_dir, load_policy_set
 
     options = _options(args)
@@ -955,7 +955,7 @@ def _policy_bundle(args: argparse.Namespace) -> int:
     files = bundle.contents(policies, args.revision or policies.digest)
     if args.sign_key or args.sign_env:
         from .repo import find_root
-        from .signing import load_signing_key
+        from .custody.signing import load_signing_key
 
         key = load_signing_key(args.sign_key, args.sign_env, args.repo or find_root(Path.cwd()))
         files[bundle.SIGNATURES] = bundle.sign(files, key, args.key_id)
@@ -970,7 +970,7 @@ def _policy_bundle(args: argparse.Namespace) -> int:
 
 def _policy_docs(args: argparse.Namespace) -> int:
     from .policy import builtin_policy_dir, load_policy_set
-    from .policy_docs import render
+    from .policy.docs import render
 
     dirs = ([] if args.no_builtin_policies else [builtin_policy_dir()]) + list(args.dirs)
     if not dirs:

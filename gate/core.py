@@ -172,7 +172,7 @@ class Session:
     def signers(self) -> dict[str, dict[str, Any]]:
         """Trusted manifest signers (org.signers), their keys checked against their ids; read once."""
         if not hasattr(self, "_signers"):
-            from .signing import trusted_signers
+            from .custody.signing import trusted_signers
 
             # a server without signers: every signature is from an unknown signer
             self._signers = trusted_signers(self.data("org.signers"))
@@ -431,7 +431,7 @@ def _explainer(session: Session, explain: bool):
         return lambda decision, document: None
     if session.policies is None:
         raise PolicyError("--explain needs local policies; it does not work with --engine opa-server")
-    from .explain import explain as explain_one, rule_index
+    from .policy.explain import explain as explain_one, rule_index
 
     index = rule_index(session.policies)
 

@@ -211,12 +211,12 @@ class Manifest:
     files: tuple[ManifestEntry, ...]
     """Recorded files, sorted by path."""
     signatures: tuple[dict, ...] = ()
-    """DSSE envelopes signing the manifest (see gate.signing)."""
+    """DSSE envelopes signing the manifest (see gate.custody.signing)."""
     version: int = 0
     """The highest version this dataset was signed at (a hint for the next signature; the signed
     statements carry the version that counts)."""
     facts: dict | None = None
-    """Dataset facts computed over the plaintext when the files were sealed (see gate.sealing)."""
+    """Dataset facts computed over the plaintext when the files were sealed (see gate.custody.sealing)."""
 
     def by_path(self) -> dict[str, ManifestEntry]:
         """Entries keyed by path."""

@@ -65,7 +65,7 @@ def open_dataset(path: str | os.PathLike, *, subject: str, purpose: str, action:
     GATE_AUDIT_LOG, or the policy data's org.audit.log), which is required. ``now`` pins the
     decision time only where the policy data allows it (org.time.allow_pinned).
     """
-    from .audit import AuditLog, load_key
+    from .custody.audit import AuditLog, load_key
 
     if read_options:
         raise GateError("read_options is not supported: the loader returns exactly the values gate's reader "
@@ -112,7 +112,7 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
            identity, passphrase_env):
     from .facts.collect import collect
     from .facts.view import build_view
-    from .sealing import read_plaintext
+    from .custody.sealing import read_plaintext
 
     session.require_pinned_time_allowed("open_dataset")
     if chunks is not None and (not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1):
@@ -205,7 +205,7 @@ def _integrity(message: str, reasons: list[str], path: str) -> IntegrityError:
 
 
 def _identities(identity, passphrase_env, root: Path) -> list:
-    from .sealing import identities_from
+    from .custody.sealing import identities_from
 
     keys = identities_from(Path(identity) if identity else None, passphrase_env, root)
     if not keys:

@@ -76,7 +76,7 @@ def next_version(view: DatasetView) -> int:
     """One more than any version this dataset was signed at: in its lock (the hint and the signed
     statements) and in the lock committed at HEAD."""
     from .repo import git
-    from .signing import signed_versions
+    from .custody.signing import signed_versions
 
     seen = [view.manifest.version if view.manifest else 0] + signed_versions(view.manifest)
     if (view.repo.root / ".git").exists():

@@ -84,8 +84,8 @@ def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, k
     lock with sealed files is signed only with ``identities`` to open them: the facts bound to their
     plaintext are computed by the signer (with ``settings``), never taken from the lock."""
     from .core import utc_now_text
-    from .sealing import bind_facts
-    from .signing import keyid_of, load_signing_key, sign_manifest, with_signature
+    from .custody.sealing import bind_facts
+    from .custody.signing import keyid_of, load_signing_key, sign_manifest, with_signature
 
     key = load_signing_key(key_file, key_env, repo_for(paths, options).root)
 

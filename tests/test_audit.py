@@ -11,7 +11,7 @@ import pytest
 
 from conftest import PINNED, EXAMPLE_REPO, EXAMPLES, NOW, run_gate
 
-from gate.audit import AuditLog
+from gate.custody.audit import AuditLog
 
 
 @pytest.fixture

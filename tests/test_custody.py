@@ -21,7 +21,7 @@ import yaml
 from conftest import run_gate, write
 
 import gate
-from gate import age
+from gate.custody import age
 
 CANARY = "CANARY-PLAINTEXT-7f3a9"
 ROWS = 300
@@ -259,7 +259,7 @@ def test_seal_completes_an_interrupted_run(env):
     import hashlib
 
     from gate.repo import Repo
-    from gate.sealing import Journal
+    from gate.custody.sealing import Journal
 
     assert env.seal(directory).returncode == 0
     plain.write_bytes(keep)
@@ -347,7 +347,7 @@ def test_signature_is_a_dsse_in_toto_statement_of_the_lock(env):
 
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    from gate.signing import pae
+    from gate.custody.signing import pae
 
     directory = env.dataset("dsse", classification="confidential", files=2)
     assert env.sign(directory).returncode == 0

@@ -15,7 +15,7 @@ from gate.facts.collect import Settings, collect
 from gate.facts.view import build_view
 from gate.policy import builtin_policy_dir, load_policy_set
 from gate.repo import Repo
-from gate.signing import trusted_signers
+from gate.custody.signing import trusted_signers
 
 pytestmark = pytest.mark.skipif(len(ENGINES) < 2, reason="needs two local engines to compare")
 

@@ -143,7 +143,7 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         digests[f.path] = (read.sha256, read.size)
         heads[f.path] = read.is_age
 
-    from ..signing import signature_facts
+    from ..custody.signing import signature_facts
 
     recorded = view.manifest.by_path() if view.manifest else {}
     signature = signature_facts(view.manifest, settings.signers, descriptor.sha256)

@@ -138,7 +138,7 @@ def _access(entries: list[dict[str, Any]], dataset: str) -> list[dict[str, Any]]
 
 def load_audit(path: Path, key: bytes) -> dict[str, Any]:
     """The audit log's entries, after it verifies end to end (a log that does not verify is an error)."""
-    from ..audit import AuditError, AuditLog
+    from ..custody.audit import AuditError, AuditLog
 
     log = AuditLog(path, key)
     result = log.verify()

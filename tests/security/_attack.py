@@ -118,8 +118,8 @@ def keys(tmp: Path) -> dict:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519
 
-    from gate.keys import write_secret_file
-    from gate.signing import keyid_of, public_pem
+    from gate.custody.keys import write_secret_file
+    from gate.custody.signing import keyid_of, public_pem
 
     folder = tmp / "keys"
     folder.mkdir(exist_ok=True)
@@ -138,8 +138,8 @@ def keys(tmp: Path) -> dict:
 
 def age_identity(tmp: Path) -> tuple[Path, str]:
     """A new age identity outside the repository and its public recipient (as `gate keygen age`)."""
-    from gate.age import X25519Identity
-    from gate.keys import write_secret_file
+    from gate.custody.age import X25519Identity
+    from gate.custody.keys import write_secret_file
 
     identity = tmp / "keys" / "age.txt"
     identity.parent.mkdir(exist_ok=True)

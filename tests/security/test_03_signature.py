@@ -86,7 +86,7 @@ def test_an_old_style_signature_without_descriptor_binding_is_invalid(tmp_path):
 
     from gate.descriptor import load_descriptor, load_manifest
     from gate.repo import Repo
-    from gate.signing import PAYLOAD_TYPE, load_signing_key, pae, keyid_of
+    from gate.custody.signing import PAYLOAD_TYPE, load_signing_key, pae, keyid_of
 
     root, directory, k = _signed(tmp_path, "pii: {allowed: [US_SSN]}\n")
     repo = Repo.at(root)

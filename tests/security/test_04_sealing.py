@@ -103,7 +103,7 @@ def test_the_loader_decides_on_the_plaintext_even_when_the_lock_lies(tmp_path):
 
     from gate.descriptor import load_descriptor, load_manifest, render_manifest
     from gate.repo import Repo
-    from gate.signing import load_signing_key, sign_manifest
+    from gate.custody.signing import load_signing_key, sign_manifest
 
     root, directory, k, identity = _sealed(tmp_path)
     _forge_bound_facts(directory)

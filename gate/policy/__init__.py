@@ -1,14 +1,14 @@
 """Reading policy sets: Rego modules and organisation data from directories and bundles, and the
-waivers in them (gate.policyset is the set itself: digest, tests, rule METADATA)."""
+waivers in them (gate.policy.set is the set itself: digest, tests, rule METADATA)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from .errors import PolicyError
-from .loading import load_document
-from .policyset import Module, PolicySet, RuleInfo, deep_merge  # noqa: F401 (the policy set's public names)
+from ..errors import PolicyError
+from ..loading import load_document
+from .set import Module, PolicySet, RuleInfo, deep_merge  # noqa: F401 (the policy set's public names)
 
 DATA_NAMES = ("data.yaml", "data.yml", "data.json", "waivers.yaml", "waivers.yml", "waivers.json")
 WAIVER_FIELDS = {"rule", "dataset", "file", "field", "column", "fingerprint", "justification", "approver", "expires"}
@@ -17,7 +17,7 @@ MAX_MODULE_BYTES = 4 * 1024 * 1024
 
 def builtin_policy_dir() -> Path:
     """The policies shipped with gate (inside the wheel, or the checkout's policies/)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # gate/
     for candidate in (here / "_policies", here.parent / "policies"):
         if (candidate / "gate").is_dir():
             return candidate

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import GateError
+from ..errors import GateError
 from .keys import read_secret_file, secret_from_env
 
 GENESIS = "0" * 64
@@ -203,7 +203,7 @@ class AuditLog:
 
     def load_checkpoint(self, path: Path) -> dict[str, Any]:
         """Read a checkpoint and check its MAC."""
-        from .loading import read_bounded
+        from ..loading import read_bounded
 
         text = read_bounded(path, AuditError, str(path), limit=64 * 1024)
         try:

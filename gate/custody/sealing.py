@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import age
-from .descriptor import Descriptor, ManifestEntry
-from .errors import GateError
-from .facts.view import SEALED_SUFFIX
+from ..descriptor import Descriptor, ManifestEntry
+from ..errors import GateError
+from ..facts.view import SEALED_SUFFIX
 from .keys import read_secret_file, secret_from_env
-from .repo import Repo
+from ..repo import Repo
 
 
 class SealError(GateError):
@@ -173,9 +173,9 @@ def read_plaintext(entry: ManifestEntry, repo: Repo, keys: list, declared: str |
     on. It must be the plaintext the lock names (IntegrityError otherwise)."""
     import io
 
-    from .errors import IntegrityError
-    from .facts.files import read_file
-    from .facts.pii.scanner import Scanner
+    from ..errors import IntegrityError
+    from ..facts.files import read_file
+    from ..facts.pii.scanner import Scanner
 
     def refuse(message: str, reason: str) -> IntegrityError:
         return IntegrityError(message, entry.path, reasons=[reason])
@@ -282,7 +282,7 @@ class Journal:
     def record(self, path: str, sha256: str) -> None:
         import json
 
-        from ._fs import write_atomic
+        from .._fs import write_atomic
 
         self.entries[path] = sha256
         try:
@@ -304,11 +304,11 @@ def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_wi
     it reads) and of the dataset (poisoning) are computed over the plaintext first and bound in the
     lock to its plaintext digest, since `gate check` cannot read a sealed file. Never overwrites an
     .age file it did not write; resumes an interrupted run (see Journal)."""
-    from .facts.collect import Settings, analyse_poisoning, file_facts_json, plain_content_key
-    from .facts.files import read_file
-    from .facts.pii.scanner import Scanner
-    from .facts.view import MISSING, PENDING, UNMATCHED, build_view
-    from .lock import incoherent, write_lock
+    from ..facts.collect import Settings, analyse_poisoning, file_facts_json, plain_content_key
+    from ..facts.files import read_file
+    from ..facts.pii.scanner import Scanner
+    from ..facts.view import MISSING, PENDING, UNMATCHED, build_view
+    from ..lock import incoherent, write_lock
 
     settings = settings or Settings()
     view = build_view(descriptor, repo)
@@ -396,8 +396,8 @@ def bind_facts(view, keys: list, settings) -> "Manifest":
     """The view's lock with the facts of every sealed file computed afresh over its plaintext (and the
     dataset's poisoning facts over every file), for a signer: a signature vouches for the bound facts,
     so whoever signs computes them."""
-    from .facts.collect import analyse_poisoning, file_facts_json, plain_content_key
-    from .facts.files import read_file
+    from ..facts.collect import analyse_poisoning, file_facts_json, plain_content_key
+    from ..facts.files import read_file
 
     descriptor, repo, manifest = view.descriptor, view.repo, view.manifest
     entries, reads = [], []
@@ -424,14 +424,14 @@ def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir
     the dataset policy accepts its custody (signature, sealing, integrity). Writes only inside
     ``out_dir``: no path component there may be a link, nothing is replaced unless ``force`` (then
     atomically); each plaintext is checked against the lock's plain digest before it takes its name."""
-    from .facts.collect import collect
-    from .facts.view import build_view
+    from ..facts.collect import collect
+    from ..facts.view import build_view
 
     if not identities:
         raise SealError("no key to unseal with: give --identity FILE or --passphrase-env NAME")
     view = build_view(descriptor, repo)
     facts = collect(view, session.settings(repo_root=repo.root))
-    from .core import DATASET_ENTRYPOINT, dataset_input
+    from ..core import DATASET_ENTRYPOINT, dataset_input
 
     decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts.facts, session.context(repo)))
     refusals = [v for v in decision["violations"] if v.get("level") in ("deny", "error")

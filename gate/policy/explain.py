@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .lint import COLLECTED, _head, _package, _parse, annotated_rules
-from .policy import PolicySet
+from . import PolicySet
 
 MAX_VALUE = 160
 

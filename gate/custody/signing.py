@@ -26,9 +26,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from ._fs import canonical_json
-from .descriptor import Manifest
-from .errors import GateError, PolicyError
+from .._fs import canonical_json
+from ..descriptor import Manifest
+from ..errors import GateError, PolicyError
 from .keys import read_secret_file, secret_from_env
 
 PAYLOAD_TYPE = "application/vnd.in-toto+json"

@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import GateError
+from ..errors import GateError
 
 MAX_KEY_FILE = 64 * 1024
 

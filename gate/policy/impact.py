@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .core import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session
-from .errors import GateError, PolicyError
+from ..core import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session
+from ..errors import GateError, PolicyError
 
 
 @dataclass
@@ -49,7 +49,7 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 def materialize(directory: Path, ref: str, into: Path) -> Path:
     """The policy directory as committed at ``ref``, extracted under ``into`` (same directory name)."""
-    from .repo import GitError, safe_ref
+    from ..repo import GitError, safe_ref
 
     try:
         ref = safe_ref(ref, "--base")
@@ -87,7 +87,7 @@ def materialize(directory: Path, ref: str, into: Path) -> Path:
 
 def load_corpus(directories: list[Path]) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, label, input) of every recorded document under the directories."""
-    from .loading import read_bounded
+    from ..loading import read_bounded
 
     out = []
     for directory in directories:
@@ -109,7 +109,7 @@ def load_corpus(directories: list[Path]) -> list[tuple[str, str, dict[str, Any]]
 
 def audit_requests(log: Path, key: bytes) -> list[tuple[dict[str, Any], str]]:
     """Access requests replayed from a verified audit log (subject, action, dataset, purpose)."""
-    from .report.compliance import load_audit
+    from ..report.compliance import load_audit
 
     requests, seen = [], set()
     for entry in load_audit(log, key)["entries"]:
@@ -172,7 +172,7 @@ def render_text(flips: list[Flip], total: int, errors: list[str], ref: str) -> s
 def run(ref: str, policy_dirs: list[Path], builtin: bool, data_files: list[Path], engine: str,
         documents: list[tuple[str, str, dict[str, Any]]], now: str) -> tuple[list[Flip], list[str]]:
     """Open sessions on the policies at ``ref`` and in the working tree and compare them."""
-    from .policy import builtin_policy_dir
+    from . import builtin_policy_dir
 
     dirs = ([builtin_policy_dir()] if builtin else []) + list(policy_dirs)
     if not dirs:

@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from .errors import PolicyError
-from .policyset import Module, PolicySet
+from ..errors import PolicyError
+from .set import Module, PolicySet
 
 SIGNATURES = ".signatures.json"
 MANIFEST = ".manifest"
@@ -112,7 +112,7 @@ def write(path: Path, files: dict[str, bytes]) -> None:
             info = tarfile.TarInfo("/" + name)
             info.size, info.mtime, info.mode = len(files[name]), 0, 0o644
             tar.addfile(info, io.BytesIO(files[name]))
-    from ._fs import write_atomic
+    from .._fs import write_atomic
 
     write_atomic(path, gzip.compress(raw.getvalue(), mtime=0))
 
@@ -229,7 +229,7 @@ def policy_set(path: Path, public_key=None, keyid: str | None = None) -> tuple[l
             for key in reversed(prefix):
                 value = {key: value}
             if isinstance(value, dict):
-                from .policyset import deep_merge
+                from .set import deep_merge
 
                 data = deep_merge(data, value)
     return modules, data

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from .errors import GateError
+from ..errors import GateError
 
 INTRO = b"age-encryption.org/v1\n"
 CHUNK = 64 * 1024

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from .lint import COLLECTED, _get, _package, _parse, annotated_rules
-from .policy import Module, PolicySet
+from . import Module, PolicySet
 
 
 @dataclass

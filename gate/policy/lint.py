@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from .policy import Module, PolicySet
+from . import Module, PolicySet
 
 COLLECTED = ("gate.rules.dataset.", "gate.rules.access.")
 REQUIRED_METADATA = ("title", "description", "custom.id", "custom.severity")
@@ -184,8 +184,8 @@ def annotated_rules(module: Module, ast: dict) -> Iterator[tuple[str, str, int, 
 
 def _probe(engine: str, name: str, arity: int) -> bool:
     """Whether ``engine`` knows the builtin ``name`` (a tiny module calling it with ``arity`` args)."""
-    from .engine import create_engine
-    from .errors import GateError
+    from ..engine import create_engine
+    from ..errors import GateError
 
     args = ", ".join(f"input.a{i}" for i in range(arity))
     module = Module("probe.rego", Path("probe.rego"), f"package gate_lint_probe\n\nq := {name}({args})\n")
@@ -209,7 +209,7 @@ def lint(policies: PolicySet, engines: list[str]) -> list[Finding]:
         try:
             parsed[module.name] = _parse(module)
         except Exception as exc:  # noqa: BLE001 - regorus raises plain exceptions with the location
-            from .engine.regorus_engine import clean_message
+            from ..engine.regorus_engine import clean_message
 
             message = clean_message(exc).split(": ", 1)[-1] if ".rego:" in clean_message(exc) else clean_message(exc)
             line = _error_line(str(exc))
@@ -305,8 +305,8 @@ def _shape(name: str, kind: str | None, key: Any, file: str, line: int) -> list[
 
 def _engine_loads(policies: PolicySet, engines: list[str], parsed: dict[str, dict]) -> list[Finding]:
     """Load the whole set on every engine; name the module a failure points at."""
-    from .engine import create_engine
-    from .errors import GateError
+    from ..engine import create_engine
+    from ..errors import GateError
 
     out = []
     for engine in engines:
@@ -350,7 +350,7 @@ def render_json(findings: list[Finding], modules: int, engines: list[str]) -> st
 
 
 def render_sarif(findings: list[Finding], modules: int, engines: list[str]) -> str:
-    from ._version import __version__
+    from .._version import __version__
 
     rules = sorted({f.rule for f in findings})
     doc = {

@@ -1,0 +1,1 @@
+"""Custody of data and decisions: keys, signed locks, sealed files (age), the audit trail."""
