@@ -27,9 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from gate.core import (ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, DatasetIndex, Options, Session, access_input,
-                       check_paths, dataset_facts, dataset_input, decide_access, open_cache)
-from gate.descriptor import load_descriptor
+from gate.run.session import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session, open_cache
+from gate.run.datasets import DatasetIndex
+from gate.run.access import access_input, decide_access
+from gate.run.check import check_paths, dataset_facts, dataset_input
+from gate.model.descriptor import load_descriptor
 from gate.engine import installed_engines
 from gate.repo import Repo
 

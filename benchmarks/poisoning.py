@@ -121,14 +121,14 @@ def auroc(truth, score) -> float:
 
 def policy_decision(facts: dict, session) -> str:
     """What the shipped policy decides on the facts (poisoning.rego): the rules that fire, or 'pass'."""
-    from gate.core import POISONING_RULES
+    from gate.run.session import POISONING_RULES
 
     fired = sorted({v["id"].split(".", 1)[1] for v in session.rule_violations(POISONING_RULES, {"facts": {"poisoning": facts}})})
     return ",".join(fired) or "pass"
 
 
 def run_cases(quick: bool = False, seed: int = 1) -> list[dict]:
-    from gate.core import Options, Session
+    from gate.run.session import Options, Session
 
     session = Session.open(Options())
     rows = []

@@ -142,7 +142,7 @@ RESULT = {'seconds': time.perf_counter() - start, 'rows': len(frame)}
 OPEN_DATASET = """
 import sys, time
 import pandas
-import gate, gate.loader, gate.core
+import gate, gate.run.loader, gate.run.session
 path, log, key, data, identity = sys.argv[1:6]
 start = time.perf_counter()
 frame = gate.open_dataset(path, subject='bob', purpose='model-training', audit_log=log, audit_key_file=key,

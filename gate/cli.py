@@ -347,11 +347,11 @@ def _error(message: str) -> None:
 
 
 def _options(args: argparse.Namespace):
-    from .core import Options, parse_now
+    from .run.session import Options, parse_now
 
     token = None
     if getattr(args, "opa_token_file", None):
-        from .loading import read_bounded
+        from .model.documents import read_bounded
 
         token = read_bounded(args.opa_token_file, GateError, str(args.opa_token_file), limit=16 * 1024).strip()
     elif os.environ.get("GATE_OPA_TOKEN"):
@@ -386,7 +386,7 @@ def _emit(text: str, output: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    from .descriptor import write_atomic
+    from .model.descriptor import write_atomic
 
     try:
         write_atomic(output, text)
@@ -493,7 +493,7 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check":
-        from .core import check_paths
+        from .run.check import check_paths
 
         if args.ci:
             os.environ["GATE_CI"] = "1"
@@ -502,7 +502,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.all or args.changed_since:
             if paths:
                 raise GateError("give PATHs or --all/--changed-since, not both")
-            from .core import repo_for
+            from .run.session import repo_for
 
             repo = repo_for([], options)
             paths, base_version = ([repo.root], {}) if args.all else _changed_datasets(repo.root, args.changed_since)
@@ -547,7 +547,7 @@ def _changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]
     """Datasets owning a file changed between the merge base with ``ref`` and the working tree, and
     for each the highest version its lock was signed at in the merge base (a rollback below it is
     denied)."""
-    from .descriptor import MANIFEST_NAME, load_manifest
+    from .model.descriptor import MANIFEST_NAME, load_manifest
     from .repo import GitError, Repo, git, safe_ref
     from .custody.signing import signed_versions
 
@@ -576,7 +576,8 @@ def _changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]
 
 
 def _access(args: argparse.Namespace):
-    from .core import decide_access, load_requests, validate_request
+    from .run.access import decide_access
+    from .model.request import load_requests, validate_request
 
     requests: list[tuple[dict[str, Any], str]] = []
     for path in args.request:
@@ -592,12 +593,12 @@ def _access(args: argparse.Namespace):
 
 
 def _manifest(args: argparse.Namespace) -> int:
-    from .core import Options
+    from .run.session import Options
 
     options = Options(repo_root=args.repo)
     if args.manifest_command == "sign":
-        from .core import Session, repo_for
-        from .manifests import sign_manifests
+        from .run.session import Session, repo_for
+        from .run.manifests import sign_manifests
         from .custody.sealing import identities_from
 
         root = repo_for(list(args.paths), options).root
@@ -617,7 +618,7 @@ def _manifest(args: argparse.Namespace) -> int:
             _error(failure.message)
         return EXIT_ERROR if failures or not signed else 0
     if args.manifest_command == "update":
-        from .manifests import update_manifests
+        from .run.manifests import update_manifests
 
         updates, failures = update_manifests(list(args.paths), options)
         if args.format == "json":
@@ -630,14 +631,15 @@ def _manifest(args: argparse.Namespace) -> int:
             lines += [f"ERROR  {f.message}" for f in failures]
             _emit("\n".join(lines) + "\n", args.output)
         return EXIT_ERROR if failures else 0
-    from .manifests import verify_manifests
+    from .run.manifests import verify_manifests
 
     return _render(verify_manifests(list(args.paths), options), args)
 
 
 def _seal(args: argparse.Namespace) -> int:
     from .custody import sealing
-    from .core import Options, Session, for_each_dataset, repo_for
+    from .run.session import Options, Session, repo_for
+    from .run.datasets import for_each_dataset
 
     options = Options(repo_root=args.repo)
     repo = repo_for(list(args.paths), options)
@@ -686,7 +688,8 @@ def _seal(args: argparse.Namespace) -> int:
 
 
 def _report_compliance(args: argparse.Namespace) -> int:
-    from .core import check_paths, repo_for
+    from .run.check import check_paths
+    from .run.session import repo_for
     from .report.compliance import build, load_audit, render
 
     options = _options(args)
@@ -772,7 +775,7 @@ def _scan_pii(args: argparse.Namespace) -> int:
 
 
 def _scan_poisoning(args: argparse.Namespace) -> int:
-    from .core import POISONING_RULES, Options, Session
+    from .run.session import POISONING_RULES, Options, Session
     from .poisoning import run_scan
     from .repo import Repo, find_root
 
@@ -872,8 +875,8 @@ def _pii_text(body: dict) -> str:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .core import Session
-    from .loading import load_document
+    from .run.session import Session
+    from .model.documents import load_document
 
     document, _ = load_document(args.input, GateError, str(args.input))
     session = Session.open(_options(args))
@@ -903,7 +906,11 @@ def _policy_lint(args: argparse.Namespace) -> int:
 
 
 def _policy_impact(args: argparse.Namespace) -> int:
-    from .core import DatasetIndex, Session, access_input, dataset_documents, load_requests, repo_for, utc_now_text
+    from .run.datasets import DatasetIndex
+    from .run.session import Session, repo_for, utc_now_text
+    from .run.access import access_input
+    from .run.check import dataset_documents
+    from .model.request import load_requests
     from .policy.impact import audit_requests, load_corpus, render_text, run
 
     options = _options(args)
@@ -992,7 +999,7 @@ def _policy_docs(args: argparse.Namespace) -> int:
 
 
 def _policy_test(args: argparse.Namespace) -> int:
-    from .core import Session
+    from .run.session import Session
 
     options = _options(args)
     session = Session.open(options)

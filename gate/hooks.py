@@ -85,9 +85,9 @@ def manifest(files: list[str], extra: list[str]) -> int:
     datasets = owning_datasets(files, root)
     if not datasets:
         return 0
-    from .descriptor import load_descriptor
+    from .model.descriptor import load_descriptor
     from .facts.view import build_view
-    from .lock import locked, write_lock
+    from .run.lock import locked, write_lock
     from .repo import Repo
 
     repo = Repo.at(root)
@@ -118,8 +118,8 @@ def pii(files: list[str], extra: list[str]) -> int:
     data = [f for f in files if Path(f).name not in (DESCRIPTOR, LOCK, ".gate.yaml")]
     if not data:
         return 0
-    from .core import PII_RULES, Session
-    from .descriptor import load_descriptor
+    from .run.session import PII_RULES, Session
+    from .model.descriptor import load_descriptor
     from .errors import GateError
     from .facts.collect import pii_by_type
     from .facts.pii import scan_paths
@@ -186,7 +186,7 @@ def _policy_options(extra: list[str], root: Path):
     --no-builtin-policies)."""
     import argparse
 
-    from .core import Options
+    from .run.session import Options
 
     parser = argparse.ArgumentParser(prog="gate hook pii", add_help=False)
     parser.add_argument("--policy", action="append", type=Path, default=[])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .descriptor import DESCRIPTOR_NAME, MANIFEST_NAME, load_descriptor
+from .model.descriptor import DESCRIPTOR_NAME, MANIFEST_NAME, load_descriptor
 from .errors import GateError
 from .facts.pii import ScanResult, scan_paths
 from .facts.pii.baseline import BASELINE, apply_baseline, load_baseline

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .data.reader import is_table
-from .descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
+from .model.descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .errors import GateError
 from .facts.files import FileRead, read_file
 from .repo import Repo

@@ -8,8 +8,10 @@ import random
 import pytest
 
 from conftest import ENGINES, EXAMPLE_REPO, EXAMPLES, NOW
-from gate.core import access_input, dataset_input, find_dataset
-from gate.descriptor import load_descriptor
+from gate.run.access import access_input
+from gate.run.check import dataset_input
+from gate.run.datasets import find_dataset
+from gate.model.descriptor import load_descriptor
 from gate.engine import create_engine
 from gate.facts.collect import Settings, collect
 from gate.facts.view import build_view

@@ -7,7 +7,7 @@ import json
 import os
 
 from conftest import run_gate, run_json, write
-from gate.descriptor import Manifest, ManifestEntry, load_descriptor, load_manifest, render_manifest
+from gate.model.descriptor import Manifest, ManifestEntry, load_descriptor, load_manifest, render_manifest
 from gate.facts.files import read_file
 from gate.facts.integrity import file_status
 from gate.facts.view import build_view

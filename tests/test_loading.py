@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gate.errors import DescriptorError
-from gate.loading import load_json, load_yaml, read_bounded, validate
+from gate.model.documents import load_json, load_yaml, read_bounded, validate
 
 
 def test_dates_stay_strings_and_lines_are_recorded():

@@ -36,7 +36,7 @@ def _mc(n=6000, seed=7):
 
 def _fired(facts, data=None):
     """The poisoning rules the shipped policy fires on these facts (the policy decides, not the facts)."""
-    from gate.core import POISONING_RULES, Options, Session
+    from gate.run.session import POISONING_RULES, Options, Session
 
     session = Session.open(Options(engine="opa", data_files=tuple(data or ())))
     try:

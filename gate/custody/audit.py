@@ -203,7 +203,7 @@ class AuditLog:
 
     def load_checkpoint(self, path: Path) -> dict[str, Any]:
         """Read a checkpoint and check its MAC."""
-        from ..loading import read_bounded
+        from ..model.documents import read_bounded
 
         text = read_bounded(path, AuditError, str(path), limit=64 * 1024)
         try:

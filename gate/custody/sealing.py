@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import age
-from ..descriptor import Descriptor, ManifestEntry
+from ..model.descriptor import Descriptor, ManifestEntry
 from ..errors import GateError
 from ..facts.view import SEALED_SUFFIX
 from .keys import read_secret_file, secret_from_env
@@ -308,7 +308,7 @@ def seal_dataset(descriptor: Descriptor, repo: Repo, recipients: list, verify_wi
     from ..facts.files import read_file
     from ..facts.pii.scanner import Scanner
     from ..facts.view import MISSING, PENDING, UNMATCHED, build_view
-    from ..lock import incoherent, write_lock
+    from ..run.lock import incoherent, write_lock
 
     settings = settings or Settings()
     view = build_view(descriptor, repo)
@@ -431,7 +431,8 @@ def unseal_dataset(descriptor: Descriptor, repo: Repo, identities: list, out_dir
         raise SealError("no key to unseal with: give --identity FILE or --passphrase-env NAME")
     view = build_view(descriptor, repo)
     facts = collect(view, session.settings(repo_root=repo.root))
-    from ..core import DATASET_ENTRYPOINT, dataset_input
+    from ..run.session import DATASET_ENTRYPOINT
+    from ..run.check import dataset_input
 
     decision = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts.facts, session.context(repo)))
     refusals = [v for v in decision["violations"] if v.get("level") in ("deny", "error")

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from .._fs import canonical_json
-from ..descriptor import Manifest
+from ..model.descriptor import Manifest
 from ..errors import GateError, PolicyError
 from .keys import read_secret_file, secret_from_env
 

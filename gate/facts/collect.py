@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.reader import ReadOutcome, is_table
-from ..descriptor import Descriptor
+from ..model.descriptor import Descriptor
 from ..errors import GateError
 from ..repo import Repo
 from .files import FileRead, read_file
@@ -430,7 +430,7 @@ def _bound_poisoning(view: DatasetView) -> dict[str, Any]:
 
 def reference_view(view: DatasetView) -> DatasetView:
     """The dataset the descriptor's ``reference`` names (a directory with a dataset.yaml, or one)."""
-    from ..descriptor import load_descriptor
+    from ..model.descriptor import load_descriptor
     from ..repo import DESCRIPTOR_NAME
 
     descriptor, repo = view.descriptor, view.repo
@@ -486,7 +486,7 @@ def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead]
 
 def view_of(path: Path, repo: Repo) -> DatasetView:
     """The view of the dataset whose descriptor is ``path``."""
-    from ..descriptor import load_descriptor
+    from ..model.descriptor import load_descriptor
 
     return build_view(load_descriptor(path, repo), repo)
 

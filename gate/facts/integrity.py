@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from .view import (MISMATCH, OK, PENDING, SEALED_SUFFIX, STATUSES, UNDECLARED, DatasetView, ViewFile,
-                   escape_name)
+from .view import (
+    MISMATCH,
+    OK,
+    PENDING,
+    SEALED_SUFFIX,
+    STATUSES,
+    UNDECLARED,
+    DatasetView,
+    ViewFile,
+    escape_name,
+)
 
 __all__ = ["SEALED_SUFFIX", "file_status", "integrity_json", "sealing_json"]
 

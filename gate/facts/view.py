@@ -29,7 +29,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..descriptor import Descriptor, Manifest, ManifestEntry, load_manifest
+from ..model.descriptor import Descriptor, Manifest, ManifestEntry, load_manifest
 from ..errors import DescriptorError
 from ..repo import DESCRIPTOR_NAME, GATE_DIR, MANIFEST_NAME, Repo
 
@@ -311,7 +311,7 @@ def _segment(segment: str, bad) -> str:
     return "".join(out)
 
 
-from .._text import CONTROL as _CONTROL, INVISIBLE as _INVISIBLE, printable as escape_name  # noqa: E402
+from .._text import CONTROL as _CONTROL, INVISIBLE as _INVISIBLE, printable as escape_name
 
 
 def ambiguous_names(paths: list[str]) -> list[dict]:

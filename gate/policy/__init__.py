@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PolicyError
-from ..loading import load_document
-from .set import Module, PolicySet, RuleInfo, deep_merge  # noqa: F401 (the policy set's public names)
+from ..model.documents import load_document
+from .set import Module, PolicySet, RuleInfo, deep_merge
 
 DATA_NAMES = ("data.yaml", "data.yml", "data.json", "waivers.yaml", "waivers.yml", "waivers.json")
 WAIVER_FIELDS = {"rule", "dataset", "file", "field", "column", "fingerprint", "justification", "approver", "expires"}

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session
+from ..run.session import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session
 from ..errors import GateError, PolicyError
 
 
@@ -87,7 +87,7 @@ def materialize(directory: Path, ref: str, into: Path) -> Path:
 
 def load_corpus(directories: list[Path]) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, label, input) of every recorded document under the directories."""
-    from ..loading import read_bounded
+    from ..model.documents import read_bounded
 
     out = []
     for directory in directories:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ..descriptor import load_descriptor
+from ..model.descriptor import load_descriptor
 from ..verdict import Verdict
 
 

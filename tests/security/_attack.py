@@ -89,8 +89,8 @@ def ids(body: dict) -> set[str]:
 
 def relock(root: Path, directory: Path) -> None:
     """Write the lock with gate's own lock update (in-process: setting up is not what is tested)."""
-    from gate.core import Options
-    from gate.manifests import update_manifests
+    from gate.run.session import Options
+    from gate.run.manifests import update_manifests
 
     updates, failures = update_manifests([directory], Options(repo_root=root))
     assert not failures, [f.message for f in failures]

@@ -97,7 +97,8 @@ def test_special_files_are_refused_without_being_opened(tmp_path, kind):
 
 def test_each_data_file_is_opened_once_for_digest_and_facts(tmp_path, monkeypatch):
     """One read gives the digest, the PII scan and the poisoning table: nothing can change in between."""
-    from gate.core import Options, check_paths
+    from gate.run.session import Options
+    from gate.run.check import check_paths
 
     root = make_repo(tmp_path)
     rows = "id,f1,f2,label\n" + "".join(f"{i},{i % 5},{(i * 7) % 11},{i % 2}\n" for i in range(200))

@@ -84,7 +84,7 @@ def test_an_old_style_signature_without_descriptor_binding_is_invalid(tmp_path):
     """A statement that names no descriptor digest or version (as gate wrote before) no longer verifies."""
     import base64
 
-    from gate.descriptor import load_descriptor, load_manifest
+    from gate.model.descriptor import load_descriptor, load_manifest
     from gate.repo import Repo
     from gate.custody.signing import PAYLOAD_TYPE, load_signing_key, pae, keyid_of
 

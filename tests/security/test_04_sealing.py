@@ -101,7 +101,7 @@ def test_the_loader_decides_on_the_plaintext_even_when_the_lock_lies(tmp_path):
     could): `gate check` cannot know, but the loader holds the key and scans what it returns."""
     import base64
 
-    from gate.descriptor import load_descriptor, load_manifest, render_manifest
+    from gate.model.descriptor import load_descriptor, load_manifest, render_manifest
     from gate.repo import Repo
     from gate.custody.signing import load_signing_key, sign_manifest
 

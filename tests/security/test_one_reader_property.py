@@ -208,7 +208,8 @@ def keys_dir():
                                  HealthCheck.data_too_large])
 @given(FILES)
 def test_scanner_and_loader_see_the_same_values(keys_dir, monkeypatch, case):
-    from gate.core import Options, check_paths
+    from gate.run.session import Options
+    from gate.run.check import check_paths
     from gate.data.segments import NAMES_COLUMN
     from gate.facts.pii.scanner import Scanner
 
@@ -223,7 +224,7 @@ def test_scanner_and_loader_see_the_same_values(keys_dir, monkeypatch, case):
         (directory / "dataset.yaml").write_text(DESCRIPTOR.format(id="p", classification="internal",
                                                                   files="[data/*]", extra="", title="t"))
         (directory / "data" / f"f.{fmt}").write_bytes(data)
-        from gate.manifests import update_manifests
+        from gate.run.manifests import update_manifests
 
         updates, failures = update_manifests([directory], Options(repo_root=root))
         assert not failures, failures

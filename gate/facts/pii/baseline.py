@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ...descriptor import write_atomic
+from ...model.descriptor import write_atomic
 from ...errors import GateError
-from ...loading import load_json, read_bounded
+from ...model.documents import load_json, read_bounded
 from .model import Finding
 from .scanner import ScanResult
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 
-from ._fs import write_atomic
-from .descriptor import Manifest, ManifestEntry, render_manifest
-from .errors import GateError, IntegrityError
-from .facts.files import read_file
-from .facts.view import MISSING, PENDING, UNMATCHED, DatasetView, escape_name
+from .._fs import write_atomic
+from ..model.descriptor import Manifest, ManifestEntry, render_manifest
+from ..errors import GateError, IntegrityError
+from ..facts.files import read_file
+from ..facts.view import MISSING, PENDING, UNMATCHED, DatasetView, escape_name
 
 
 def incoherent(view: DatasetView) -> str | None:
@@ -75,14 +75,14 @@ def _digest(file) -> tuple[str, int]:
 def next_version(view: DatasetView) -> int:
     """One more than any version this dataset was signed at: in its lock (the hint and the signed
     statements) and in the lock committed at HEAD."""
-    from .repo import git
-    from .custody.signing import signed_versions
+    from ..repo import git
+    from ..custody.signing import signed_versions
 
     seen = [view.manifest.version if view.manifest else 0] + signed_versions(view.manifest)
     if (view.repo.root / ".git").exists():
         text = git(view.repo.root, "show", f"HEAD:{view.lock_path}", check=False)
         if text:
-            from .descriptor import load_manifest
+            from ..model.descriptor import load_manifest
 
             try:
                 seen += signed_versions(load_manifest(view.descriptor.manifest_path, view.repo, text=text))

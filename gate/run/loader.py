@@ -22,10 +22,13 @@ import os
 from pathlib import Path
 from typing import Any, Iterator
 
-from .core import (ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, DatasetIndex, Options, Session, access_input,
-                   dataset_input, open_cache, repo_for, validate_request)
-from .descriptor import DESCRIPTOR_NAME, ManifestEntry, load_descriptor
-from .errors import GateError, IntegrityError
+from .session import ACCESS_ENTRYPOINT, DATASET_ENTRYPOINT, Options, Session, open_cache, repo_for
+from .datasets import DatasetIndex
+from .access import access_input
+from .check import dataset_input
+from ..model.request import validate_request
+from ..model.descriptor import DESCRIPTOR_NAME, ManifestEntry, load_descriptor
+from ..errors import GateError, IntegrityError
 
 _CUSTODY = ("integrity.", "signature.", "sealing.", "input.")
 
@@ -65,13 +68,13 @@ def open_dataset(path: str | os.PathLike, *, subject: str, purpose: str, action:
     GATE_AUDIT_LOG, or the policy data's org.audit.log), which is required. ``now`` pins the
     decision time only where the policy data allows it (org.time.allow_pinned).
     """
-    from .custody.audit import AuditLog, load_key
+    from ..custody.audit import AuditLog, load_key
 
     if read_options:
         raise GateError("read_options is not supported: the loader returns exactly the values gate's reader "
                         "parsed and scanned (select or convert columns on the result)")
     if isinstance(now, str):
-        from .core import parse_now
+        from .session import parse_now
 
         now = parse_now(now, "now=")
     target = Path(path)
@@ -110,9 +113,9 @@ def open_dataset(path: str | os.PathLike, *, subject: str, purpose: str, action:
 
 def _steps(session, log, repo, target, record, subject, purpose, action, chunks, justification, model_id,
            identity, passphrase_env):
-    from .facts.collect import collect
-    from .facts.view import build_view
-    from .custody.sealing import read_plaintext
+    from ..facts.collect import collect
+    from ..facts.view import build_view
+    from ..custody.sealing import read_plaintext
 
     session.require_pinned_time_allowed("open_dataset")
     if chunks is not None and (not isinstance(chunks, int) or isinstance(chunks, bool) or chunks < 1):
@@ -205,7 +208,7 @@ def _integrity(message: str, reasons: list[str], path: str) -> IntegrityError:
 
 
 def _identities(identity, passphrase_env, root: Path) -> list:
-    from .custody.sealing import identities_from
+    from ..custody.sealing import identities_from
 
     keys = identities_from(Path(identity) if identity else None, passphrase_env, root)
     if not keys:
@@ -222,7 +225,7 @@ def _sealed_entry(file) -> ManifestEntry:
 
 
 def _loadable(read, entry: ManifestEntry) -> None:
-    from .data.formats import LOADABLE_FORMATS
+    from ..data.formats import LOADABLE_FORMATS
 
     outcome = read.outcome
     if outcome is None:
@@ -237,7 +240,7 @@ def _loadable(read, entry: ManifestEntry) -> None:
 def _whole(entries: list[ManifestEntry], facts, plaintexts: dict):
     import pandas as pd
 
-    from .data.frames import frame
+    from ..data.frames import frame
 
     frames = []
     for entry in entries:
@@ -274,7 +277,7 @@ def _iterate(entries, facts, plaintexts: dict, repo, chunks: int, log, record) -
 
 
 def _chunks(entries, facts, plaintexts: dict, repo, chunks: int, refuse) -> Iterator:
-    from .data.frames import frame
+    from ..data.frames import frame
 
     for entry in entries:
         if entry.path in plaintexts:
@@ -297,9 +300,9 @@ def _again(entry: ManifestEntry, first, repo, chunks: int) -> Iterator[list]:
     """Read a verified plain file a second time through the one reader, in chunks of ``chunks`` records;
     each chunk is handed out only while the file is the one verified (same inode, size, change and
     modification time); the digest must be the same at the end."""
-    from ._fs import open_regular
-    from .data.reader import Part, ReadOutcome, read_parts
-    from .data.stream import HashingReader
+    from .._fs import open_regular
+    from ..data.reader import Part, ReadOutcome, read_parts
+    from ..data.stream import HashingReader
 
     def changed() -> IntegrityError:
         return _integrity(f"{entry.path} changed after it was verified", ["integrity.file_mismatch"], entry.path)
@@ -345,7 +348,7 @@ def _records(part) -> int:
 
 def _cut(part, count: int) -> tuple:
     """The first ``count`` records of a part, and the rest (None when nothing is left)."""
-    from .data.reader import Part
+    from ..data.reader import Part
 
     total = _records(part)
     if count >= total:

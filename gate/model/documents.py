@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from .errors import GateError
+from ..errors import GateError
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_DEPTH = 64
@@ -50,7 +50,7 @@ def read_bounded(path: Path, error: type[GateError], shown: str, limit: int = MA
 def read_bounded_raw(path: Path, error: type[GateError], shown: str,
                      limit: int = MAX_DOCUMENT_BYTES) -> tuple[str, bytes]:
     """``read_bounded``, also returning the bytes as read (what a signature binds)."""
-    from ._fs import NotRegularFile, read_regular
+    from .._fs import NotRegularFile, read_regular
 
     try:
         size = os.stat(path).st_size
@@ -150,7 +150,7 @@ def schema_validator(name: str):
     """The JSON Schema validator for a schema shipped in gate/schemas/."""
     import jsonschema
 
-    schema = json.loads((Path(__file__).parent / "schemas" / f"{name}.schema.json").read_text("utf-8"))
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / f"{name}.schema.json").read_text("utf-8"))
     return jsonschema.Draft202012Validator(schema)
 
 

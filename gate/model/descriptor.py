@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._fs import write_atomic
-from .errors import DescriptorError, ManifestError
-from .loading import Lines, load_json, load_yaml, read_bounded, read_bounded_raw, validate
-from .repo import DESCRIPTOR_NAME, MANIFEST_NAME, Repo
+from .._fs import write_atomic
+from ..errors import DescriptorError, ManifestError
+from .documents import Lines, load_json, load_yaml, read_bounded, read_bounded_raw, validate
+from ..repo import DESCRIPTOR_NAME, MANIFEST_NAME, Repo
 
 __all__ = ["DESCRIPTOR_NAME", "MANIFEST_NAME", "Descriptor", "Manifest", "ManifestEntry", "load_descriptor",
            "load_manifest", "render_manifest", "write_atomic"]

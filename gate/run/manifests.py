@@ -1,6 +1,6 @@
 """`gate manifest update|verify|sign`: the lock commands, each over every dataset under the paths.
 
-``update`` and ``sign`` write through the one lock update (gate.lock). ``verify`` decides with the
+``update`` and ``sign`` write through the one lock update (gate.run.lock). ``verify`` decides with the
 policy's own integrity rules (gate.rules.dataset.integrity) on the integrity facts `gate check`
 computes, so its rule ids, severities and messages are the check's.
 """
@@ -10,14 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._version import __version__
-from .core import INTEGRITY_RULES, Options, Session, discover, for_each_dataset, repo_for
-from .descriptor import load_descriptor
-from .errors import GateError
-from .facts.integrity import file_status
-from .facts.view import OK, PENDING, build_view, escape_name
+from .._version import __version__
+from .session import INTEGRITY_RULES, Options, Session, repo_for
+from .datasets import discover, for_each_dataset
+from ..model.descriptor import load_descriptor
+from ..errors import GateError
+from ..facts.integrity import file_status
+from ..facts.view import OK, PENDING, build_view, escape_name
 from .lock import _digest, incoherent, locked, next_version, write_lock
-from .verdict import DatasetVerdict, GateFailure, Verdict, Violation
+from ..verdict import DatasetVerdict, GateFailure, Verdict, Violation
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def update_manifests(paths: list[Path], options: Options) -> tuple[list[LockUpda
 def verify_manifests(paths: list[Path], options: Options) -> Verdict:
     """Check every dataset under ``paths`` against its lock: the integrity facts, judged by the policy's
     integrity rules (nothing else: no PII, poisoning or trust decision)."""
-    from .facts.integrity import integrity_json
+    from ..facts.integrity import integrity_json
 
     repo = repo_for(paths, options)
     descriptors, failures = discover(paths or [repo.root], repo)
@@ -83,9 +84,9 @@ def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, k
     signed. Each signature binds the lock, the descriptor's bytes and a version that only grows. A
     lock with sealed files is signed only with ``identities`` to open them: the facts bound to their
     plaintext are computed by the signer (with ``settings``), never taken from the lock."""
-    from .core import utc_now_text
-    from .custody.sealing import bind_facts
-    from .custody.signing import keyid_of, load_signing_key, sign_manifest, with_signature
+    from .session import utc_now_text
+    from ..custody.sealing import bind_facts
+    from ..custody.signing import keyid_of, load_signing_key, sign_manifest, with_signature
 
     key = load_signing_key(key_file, key_env, repo_for(paths, options).root)
 

@@ -1,0 +1,1 @@
+"""What users write: descriptors and locks, requests, and the safe loading of documents."""

@@ -1,0 +1,1 @@
+"""Running gate: the session, checks, access decisions, the locks, the loader."""

@@ -1,0 +1,154 @@
+"""The datasets of a repository: discovering descriptors under paths, the per-dataset loop, and the
+index by id (duplicates and unreadable descriptors fail closed), reused while nothing changed."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..model.descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
+from ..errors import GateError, RequestError
+from ..repo import Repo
+from ..verdict import GateFailure
+from .session import Options, repo_for
+
+
+def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailure]]:
+    """Descriptor files named by ``paths``: descriptors as given, directories searched by the one walker,
+    a data file's owning dataset. A descriptor the walker would never find (under .git, node_modules,
+    a virtualenv ...) is not a dataset of the repository: refused, as the loader refuses it."""
+    found: list[Path] = []
+    failures: list[GateFailure] = []
+    for path in paths:
+        shown = repo.rel(path)
+        if path.is_dir() and not path.is_symlink():
+            hits = repo.descriptors(path)
+            if not hits:
+                failures.append(GateFailure(shown, f"{shown}: no {DESCRIPTOR_NAME} found"))
+            found.extend(hits)
+        elif path.suffix in (".yaml", ".yml") and path.name != DESCRIPTOR_NAME:
+            failures.append(GateFailure(shown, f"{shown}: not a dataset descriptor (descriptors are named "
+                                               f"{DESCRIPTOR_NAME}: others escape `check --all` and id checks)"))
+        elif path.name == DESCRIPTOR_NAME:
+            if repo.skipped(path):
+                failures.append(GateFailure(shown, f"{shown}: lies in a directory gate never searches for "
+                                                   "datasets (.git, .gate, node_modules, a virtualenv); not a dataset"))
+            else:
+                found.append(path)
+        elif path.exists() or path.is_symlink():
+            owner = repo.owning_dataset(path)
+            if owner is None:
+                failures.append(GateFailure(shown, f"{shown}: not inside any dataset (no {DESCRIPTOR_NAME} above it)"))
+            else:
+                found.append(owner / DESCRIPTOR_NAME)
+        else:
+            failures.append(GateFailure(shown, f"{shown}: no such file or directory"))
+    unique = list(dict.fromkeys(Path(os.path.abspath(p)) for p in found))
+    return unique, failures
+
+
+def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list, list[GateFailure]]:
+    """``action(descriptor, repo)`` for every dataset under ``paths``; a GateError (or an OSError)
+    becomes a failure naming the dataset, and the others still run."""
+    repo = repo_for(paths, options)
+    descriptors, failures = discover(paths or [repo.root], repo)
+    index = DatasetIndex.build(repo) if descriptors else None
+    results = []
+    for path in descriptors:
+        try:
+            descriptor = load_descriptor(path, repo)
+            index.check_unique(descriptor)
+            results.append(action(descriptor, repo))
+        except GateError as exc:
+            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
+        except OSError as exc:
+            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: {exc.strerror or exc.__class__.__name__}"))
+    return results, failures
+
+
+def owning_descriptor(path: Path, repo: Repo) -> Path | None:
+    """The nearest dataset.yaml at or above a data file, without leaving the repository."""
+    owner = repo.owning_dataset(path)
+    return owner / DESCRIPTOR_NAME if owner else None
+
+
+@dataclass(frozen=True)
+class DatasetIndex:
+    """Every descriptor the one walker finds in a repository, by id, read once per run."""
+
+    by_id: dict[str, Descriptor]
+    """Descriptors keyed by dataset id."""
+    broken: tuple[str, ...]
+    """Descriptors that could not be read (they might hide an id)."""
+    duplicates: dict[str, tuple[str, ...]]
+    """Dataset id -> every descriptor claiming it, when more than one does."""
+    stamps: tuple[tuple[str, Any], ...] = ()
+    """(path, stat key) of every directory walked and every descriptor read: the index stands while
+    none of them changed (a file added, removed or renamed changes its directory)."""
+
+    @classmethod
+    def build(cls, repo: Repo) -> "DatasetIndex":
+        """Every dataset.yaml the walker finds under the repository root, read — or the index this
+        process built before for the same root, when no directory walked and no descriptor changed
+        since (a process deciding many requests does not re-read every descriptor per decision)."""
+        from ..repo import stat_key
+
+        cached = _INDEXES.get(str(repo.root))
+        if cached is not None and all(stat_key(path) == key for path, key in cached.stamps):
+            return cached
+        walked: list[str] = []
+        paths = repo.descriptors(walked=walked)
+        stamps = tuple((path, stat_key(path)) for path in [*walked, *map(str, paths)])
+        index = cls._read(repo, paths, stamps)
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        _INDEXES[str(repo.root)] = index
+        return index
+
+    @classmethod
+    def _read(cls, repo: Repo, paths: list[Path], stamps: tuple) -> "DatasetIndex":
+        by_id: dict[str, Descriptor] = {}
+        broken: list[str] = []
+        claims: dict[str, list[str]] = {}
+        for path in paths:
+            try:
+                descriptor = load_descriptor(path, repo)
+            except GateError:
+                broken.append(repo.rel(path))
+                continue
+            claims.setdefault(descriptor.id, []).append(descriptor.relpath)
+            by_id.setdefault(descriptor.id, descriptor)
+        duplicates = {k: tuple(v) for k, v in claims.items() if len(v) > 1}
+        return cls(by_id, tuple(broken), duplicates, stamps)
+
+    def check_unique(self, descriptor: Descriptor) -> None:
+        """Refuse a dataset whose id another descriptor of the repository claims too (naming both)."""
+        claims = self.duplicates.get(descriptor.id)
+        if claims:
+            others = [c for c in claims if c != descriptor.relpath] or list(claims[1:])
+            raise GateError(f"dataset id {descriptor.id!r} is also claimed by {', '.join(others)}: ids must be "
+                            "unique in the repository", descriptor.relpath)
+
+    def find(self, dataset_id: str) -> Descriptor | None:
+        """The descriptor with this id; fail closed when two claim it or an unreadable one could be it."""
+        if dataset_id in self.duplicates:
+            claims = self.duplicates[dataset_id]
+            raise RequestError(f"dataset id {dataset_id!r} is claimed by {' and '.join(claims)}; refusing to "
+                               "decide", claims[0])
+        if dataset_id in self.by_id:
+            return self.by_id[dataset_id]
+        if self.broken:
+            raise RequestError(
+                f"dataset {dataset_id!r} not found and {len(self.broken)} descriptor(s) could not be read "
+                f"(first: {self.broken[0]}); refusing to decide", self.broken[0])
+        return None
+
+
+_INDEXES: dict[str, DatasetIndex] = {}
+
+
+def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
+    """The descriptor with this id in the repository (see DatasetIndex.find)."""
+    return DatasetIndex.build(repo).find(dataset_id)
