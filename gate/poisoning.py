@@ -92,3 +92,20 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
     if all_scores:
         body["rows"] = every_row(result)
     return body
+
+
+def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> dict[str, Any]:
+    """The scan's facts judged by the policy's poisoning rules (poisoning.rego, with the thresholds of
+    the policy data and ``data_files``), as `gate check` judges them: ``violations`` and the
+    ``thresholds`` applied are added to the body."""
+    from .run.session import POISONING_RULES, Options, Session
+
+    session = Session.open(Options(data_files=tuple(data_files), repo_root=repo.root))
+    try:
+        facts = {"poisoning": body["poisoning"], **({"drift": body["drift"]} if "drift" in body else {})}
+        body["violations"] = session.rule_violations(POISONING_RULES, {"facts": facts})
+        body["thresholds"] = session.data("org.poisoning", {})
+    finally:
+        session.close()
+    return body
+

@@ -99,5 +99,29 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import():
 def test_gate_has_no_import_cycle():
     modules = _modules()
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert "gate.run.check" in graph["gate.cli"] and "gate.facts.view" in graph["gate.facts.collect"]
+    assert "gate.run.check" in graph["gate.cli.commands.check"] and "gate.facts.view" in graph["gate.facts.collect"]
     assert _cycles(graph) == []
+
+
+# What a command-line module may import besides gate itself: parsing and writing, nothing that computes.
+_CLI_STDLIB = {"__future__", "argparse", "json", "os", "sys", "pathlib", "typing"}
+
+
+def test_cli_modules_only_parse_call_and_render():
+    """gate/cli/ parses arguments, calls one function of gate and renders what it returns: no git, no
+    hashing, no crypto, no data library, no engine of its own."""
+    paths = sorted((GATE / "cli").rglob("*.py"))
+    assert len(paths) >= 12 and (GATE / "cli" / "commands").is_dir()  # one module per command
+    for path in paths:
+        tree = ast.parse(path.read_text("utf-8"), str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                roots = {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                roots = set() if node.level else {(node.module or "").split(".")[0]}
+            else:
+                continue
+            assert roots <= _CLI_STDLIB | {"gate"}, f"{path.relative_to(GATE)}:{node.lineno} imports {roots}"
+        for node in tree.body:
+            assert isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.Assign, ast.Expr)), \
+                f"{path.relative_to(GATE)}:{node.lineno}: only imports, constants and functions in the command line"

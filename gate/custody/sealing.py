@@ -522,3 +522,21 @@ def _open_into(directory: int, name: str, source: Path, entry: ManifestEntry, id
             os.unlink(temporary, dir_fd=directory)
         except FileNotFoundError:
             pass
+
+
+def unseal_directory(out: Path, repo: Repo) -> Path:
+    """The directory `gate unseal --out` writes into: outside the repository (plaintext there is one
+    `git add` from being committed), created when missing, a directory and not a link."""
+    from .keys import inside
+
+    if inside(out, repo.root):
+        raise GateError("--out lies inside the repository: plaintext there is one `git add` from being "
+                        "committed; unseal outside it", str(out))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise GateError(f"cannot create the output directory: {exc.strerror}", str(out)) from None
+    if out.is_symlink() or not out.is_dir():
+        raise GateError("--out must be a directory (not a link)", str(out))
+    return out
+

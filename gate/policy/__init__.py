@@ -1,5 +1,5 @@
 """Reading policy sets: Rego modules and organisation data from directories and bundles, and the
-waivers in them (gate.policy.set is the set itself: digest, tests, rule METADATA)."""
+waivers in them (gate.policy.policyset is the set itself: digest, tests, rule METADATA)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import PolicyError
 from ..model.documents import load_document
-from .set import Module, PolicySet, RuleInfo, deep_merge
+from .policyset import Module, PolicySet, RuleInfo, deep_merge
 
 DATA_NAMES = ("data.yaml", "data.yml", "data.json", "waivers.yaml", "waivers.yml", "waivers.json")
 WAIVER_FIELDS = {"rule", "dataset", "file", "field", "column", "fingerprint", "justification", "approver", "expires"}

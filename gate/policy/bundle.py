@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
 from ..errors import PolicyError
-from .set import Module, PolicySet
+from .policyset import Module, PolicySet
 
 SIGNATURES = ".signatures.json"
 MANIFEST = ".manifest"
@@ -229,7 +229,7 @@ def policy_set(path: Path, public_key=None, keyid: str | None = None) -> tuple[l
             for key in reversed(prefix):
                 value = {key: value}
             if isinstance(value, dict):
-                from .set import deep_merge
+                from .policyset import deep_merge
 
                 data = deep_merge(data, value)
     return modules, data
@@ -259,3 +259,22 @@ def load_public_key(key_file: Path | None, key_env: str | None):
             raise PolicyError("not a PEM public key", str(key_file or f"${key_env}")) from None
     _alg(key)
     return key
+
+
+def build(policies: PolicySet, out: Path, revision: str | None, sign_key: Path | None, sign_env: str | None,
+          key_id: str, repo_root: Path | None) -> tuple[int, bool, str]:
+    """`gate policy bundle build`: ``policies`` as a bundle at ``out``, signed with the key of
+    ``sign_key`` or ``sign_env`` when given; (files, signed, revision)."""
+    revision = revision or policies.digest
+    files = contents(policies, revision)
+    if sign_key or sign_env:
+        from ..custody.signing import load_signing_key
+        from ..repo import find_root
+
+        key = load_signing_key(sign_key, sign_env, repo_root or find_root(Path.cwd()))
+        files[SIGNATURES] = sign(files, key, key_id)
+    try:
+        write(out, files)
+    except OSError as exc:
+        raise PolicyError(f"cannot write the bundle: {exc.strerror}", str(out)) from None
+    return len(files), SIGNATURES in files, revision

@@ -193,3 +193,41 @@ def run(ref: str, policy_dirs: list[Path], builtin: bool, data_files: list[Path]
         finally:
             base.close()
             head.close()
+
+
+def build_corpus(paths: list[Path], corpus_dirs: list[Path], request_files: list[Path], audit_log: Path | None,
+                 audit_key: bytes | None, options) -> tuple[list[tuple[str, str, dict[str, Any]]], list[str]]:
+    """The documents `gate policy impact` decides, and what could not be turned into one: recorded
+    inputs, the datasets under ``paths`` (the repository's when nothing else is given; facts computed
+    with the working tree's policy data), the requests of ``request_files`` and of the verified
+    audit log."""
+    from ..model.request import load_requests
+    from ..run.access import access_input
+    from ..run.check import dataset_documents
+    from ..run.datasets import DatasetIndex
+    from ..run.session import repo_for
+    from ..verdict import GateFailure
+
+    documents = load_corpus(list(corpus_dirs))
+    requests = [(r, str(p)) for p in request_files for r in load_requests(p)]
+    repo = repo_for(list(paths), options)
+    if audit_log:
+        requests += audit_requests(audit_log, audit_key)
+    failures: list = []
+    session = Session.open(options)
+    try:
+        if paths or not (documents or requests):
+            documents += [("dataset", d.id, doc) for d, _, doc in dataset_documents(list(paths), options, session,
+                                                                                   failures)]
+        if requests:
+            index, context = DatasetIndex.build(repo), session.context(repo)
+            for request, origin in requests:
+                label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')} ({origin})"
+                try:
+                    documents.append(("access", label, access_input(request, index.find(str(request["dataset"])),
+                                                                    context)))
+                except GateError as exc:
+                    failures.append(GateFailure(origin, str(exc)))
+    finally:
+        session.close()
+    return documents, [f.message for f in failures]
