@@ -443,6 +443,7 @@ MATRIX = ["flipped byte in a sealed file", "truncated sealed file", "two sealed 
           "edited lock", "lock re-signed by an untrusted key", "wrong key"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", MATRIX)
 def test_tamper_matrix_data(env, tmp_path, case):
     a = _sealed_signed(env, "victim", seed=0)

@@ -200,6 +200,7 @@ def custody_data(inputs: list[dict], seed: int = 4) -> dict:
     return {"waivers": waivers, "org": {"signers": signers, "signature": {"max_age_days": 365}}}
 
 
+@pytest.mark.slow
 def test_engines_agree_on_custody_rules_and_waivers():
     from gate.policy import PolicySet, deep_merge
 

@@ -109,3 +109,28 @@ def test_a_broken_recorded_input_is_exit_2(policy_repo, tmp_path):
     bad.write_text('{"kind": "dataset"}')
     proc = _impact(policy_repo, "--corpus", str(bad.parent))
     assert proc.returncode == 2 and "x.json" in proc.stderr
+
+
+def test_a_data_only_change_outside_the_policy_directories_is_noticed(tmp_path):
+    """The policies unchanged, only a --data file (committed beside them, outside the policy directory)
+    changed since the base: its committed version decides on the base side, so the flips show."""
+    root = tmp_path / "org-repo"
+    shutil.copytree(ROOT / "policies", root / "policies")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    org = root / "org.yaml"
+    org.write_text("org:\n  minimum_trust:\n    internal: curated\n")
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *args], cwd=root, check=True, env=env)
+    org.write_text("org:\n  minimum_trust:\n    internal: partner\n")
+    proc = run_gate("policy", "impact", "--base", "HEAD", "--no-builtin-policies", "--policy", str(root / "policies"),
+                    "--data", str(org), "--repo", str(EXAMPLE_REPO), "--now", NOW, "--format", "json",
+                    str(EXAMPLE_REPO / "datasets" / "census-2019"), "--fail-on-flip")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    flips = json.loads(proc.stdout)["flips"]
+    assert [f["label"] for f in flips] == ["census-2019"] and flips[0]["added"] == ["deny:source.trust_below_minimum"]
+    subprocess.run(["git", "checkout", "-q", "--", "org.yaml"], cwd=root, check=True)
+    proc = run_gate("policy", "impact", "--base", "HEAD", "--no-builtin-policies", "--policy", str(root / "policies"),
+                    "--data", str(org), "--repo", str(EXAMPLE_REPO), "--now", NOW, "--format", "json",
+                    str(EXAMPLE_REPO / "datasets" / "census-2019"), "--fail-on-flip")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["flips"] == [], proc.stdout + proc.stderr

@@ -12,6 +12,8 @@ import pytest
 
 from conftest import EXAMPLE_REPO, NOW, ROOT
 
+pytestmark = pytest.mark.slow  # the fast subset (-m 'not slow') leaves it out
+
 
 @pytest.fixture(scope="module")
 def plain_install(tmp_path_factory):

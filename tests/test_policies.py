@@ -33,6 +33,24 @@ def test_a_failing_rego_test_fails_the_run(engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_policy_test_writes_junit(engine, tmp_path):
+    from xml.etree import ElementTree
+
+    write(tmp_path / "p" / "x_test.rego", "package gate.rules.dataset.x\n\ntest_wrong if {\n\t1 == 2\n}\n\ntest_right if true\n")
+    out = tmp_path / "rego.xml"
+    proc = run_gate("policy", "test", "--engine", engine, "--policy", str(tmp_path / "p"), "--format", "junit",
+                    "--output", str(out))
+    assert proc.returncode == 1, proc.stderr
+    root = ElementTree.parse(out).getroot()
+    suite = next(s for s in root if s.get("name") == "data.gate.rules.dataset.x")
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    cases = {c.get("name"): c for c in suite}
+    assert cases["test_wrong"].find("failure") is not None and cases["test_right"].find("failure") is None
+    assert int(root.get("tests")) > 100 and root.get("failures") == "1" and root.get("errors") == "0"
+    assert run_gate("policy", "test", "--format", "sarif").returncode == 2
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_custom_rule_tests_run_beside_shipped_ones(engine):
     proc = run_gate("policy", "test", "--engine", engine, "--policy", str(CUSTOM))
     assert proc.returncode == 0, proc.stdout

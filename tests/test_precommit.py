@@ -11,7 +11,7 @@ import pytest
 
 from conftest import DESCRIPTOR, ROOT, write
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("pre-commit") is None, reason="pre-commit is not installed"), pytest.mark.slow]
 
 
 def _head() -> str | None:

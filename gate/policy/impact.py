@@ -85,6 +85,36 @@ def materialize(directory: Path, ref: str, into: Path) -> Path:
     return target
 
 
+def materialize_file(path: Path, ref: str, into: Path) -> Path | None:
+    """A policy data file as committed at ``ref`` (extracted under ``into``), so that a change of the
+    data alone is compared too; None when it did not exist at ``ref``. A file outside git is the same
+    on both sides."""
+    from ..repo import GitError, safe_ref
+
+    try:
+        ref = safe_ref(ref, "--base")
+    except GitError as exc:
+        raise PolicyError(exc.message) from None
+    path = Path(path).resolve()
+    top = _git(["rev-parse", "--show-toplevel"], path.parent)
+    if top.returncode != 0:
+        return path
+    root = Path(top.stdout.decode().strip()).resolve()
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        return path
+    if _git(["ls-files", "--error-unmatch", "--", rel], root).returncode != 0:
+        return path  # not tracked: the working tree's copy is all there is
+    shown = _git(["show", f"{ref}:{rel}"], root)
+    if shown.returncode != 0:
+        return None  # added since ref: the base decides without it
+    target = into / path.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(shown.stdout)
+    return target
+
+
 def load_corpus(directories: list[Path]) -> list[tuple[str, str, dict[str, Any]]]:
     """(kind, label, input) of every recorded document under the directories."""
     from ..model.documents import read_bounded
@@ -184,7 +214,8 @@ def run(ref: str, policy_dirs: list[Path], builtin: bool, data_files: list[Path]
                 base_dirs.append(directory)  # gate's own policies, installed outside git: the same on both sides
                 continue
             base_dirs.append(materialize(directory, ref, Path(tmp) / str(index)))
-        base = Session.open(Options(policy_dirs=tuple(base_dirs), data_files=tuple(data_files),
+        base_data = [materialize_file(path, ref, Path(tmp) / "data" / str(index)) for index, path in enumerate(data_files)]
+        base = Session.open(Options(policy_dirs=tuple(base_dirs), data_files=tuple(p for p in base_data if p),
                                     builtin_policies=False, engine=engine))
         head = Session.open(Options(policy_dirs=tuple(dirs), data_files=tuple(data_files), builtin_policies=False,
                                     engine=engine))

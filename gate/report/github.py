@@ -7,7 +7,7 @@ import os
 from ..verdict import Verdict
 from .interface import Reporter, shown
 
-_COMMAND = {"deny": "error", "warn": "warning", "waived": "notice"}
+_COMMAND = {"deny": "error", "error": "error", "warn": "warning", "waived": "notice"}
 
 
 def _data(text: str) -> str:

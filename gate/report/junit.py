@@ -25,11 +25,12 @@ class JunitReporter(Reporter):
             for violation in dataset.violations:
                 by_id.setdefault(violation.id, []).append(violation)
             ids = sorted(set(verdict.rules) | set(by_id))
-            failures = 0
+            failures = errors = 0
             for rule_id in ids:
                 case = ElementTree.SubElement(suite, "testcase", name=rule_id, classname=dataset.id)
                 denies = [v for v in by_id.get(rule_id, ()) if v.level == "deny"]
-                warns = [v for v in by_id.get(rule_id, ()) if v.level not in ("deny", "waived")]
+                warns = [v for v in by_id.get(rule_id, ()) if v.level == "warn"]
+                faults = [v for v in by_id.get(rule_id, ()) if v.level == "error"]
                 waived = [v for v in by_id.get(rule_id, ()) if v.level == "waived"]
                 if waived:
                     ElementTree.SubElement(case, "system-err").text = "\n".join(
@@ -39,13 +40,18 @@ class JunitReporter(Reporter):
                     failure = ElementTree.SubElement(case, "failure", message=denies[0].message,
                                                      type=denies[0].severity)
                     failure.text = "\n".join(f"{v.file or dataset.path}:{v.line or ''} {v.message}" for v in denies)
+                if faults:  # a fact that could not be computed: the dataset is an error, not a failure
+                    errors += 1
+                    fault = ElementTree.SubElement(case, "error", message=faults[0].message, type=faults[0].severity)
+                    fault.text = "\n".join(f"{v.file or dataset.path}:{v.line or ''} {v.message}" for v in faults)
                 if warns:
                     ElementTree.SubElement(case, "system-out").text = "\n".join(f"warning: {v.message}" for v in warns)
             suite.set("tests", str(len(ids)))
             suite.set("failures", str(failures))
-            suite.set("errors", "0")
+            suite.set("errors", str(errors))
             totals["tests"] += len(ids)
             totals["failures"] += failures
+            totals["errors"] += errors
         if verdict.errors:
             suite = ElementTree.SubElement(root, "testsuite", name="gate errors", tests=str(len(verdict.errors)),
                                            failures="0", errors=str(len(verdict.errors)))

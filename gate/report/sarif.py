@@ -10,7 +10,7 @@ from ..verdict import Verdict, Violation
 from .interface import Reporter, shown
 
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
-_LEVEL = {"deny": "error", "warn": "warning"}
+_LEVEL = {"deny": "error", "error": "error", "warn": "warning"}
 
 
 class SarifReporter(Reporter):

@@ -207,6 +207,7 @@ def keys_dir():
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(FILES)
+@pytest.mark.slow
 def test_scanner_and_loader_see_the_same_values(keys_dir, monkeypatch, case):
     from gate.run.session import Options
     from gate.run.check import check_paths

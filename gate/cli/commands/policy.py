@@ -171,7 +171,13 @@ def run_test(args) -> int:
     counts = {"pass": 0, "fail": 0, "error": 0}
     for r in results:
         counts[r.outcome] += 1
-    if args.format == "json":
+    if args.format not in ("text", "json", "junit"):
+        raise GateError(f"policy test writes text, json or junit, not {args.format}")
+    if args.format == "junit":
+        from ...report.tests import junit
+
+        text = junit(results, session.engine.name)
+    elif args.format == "json":
         body = {"engine": session.engine.name, "policy_digest": session.digest, "counts": counts,
                 "tests": [r.__dict__ for r in results]}
         if coverage is not None:
