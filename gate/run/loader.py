@@ -167,7 +167,9 @@ def _steps(session, log, repo, target, record, subject, purpose, action, chunks,
             cache.close()
     verdict = session.decide(DATASET_ENTRYPOINT, dataset_input(descriptor, facts.facts, session.context(repo)))
     non_blocking = set(session.data("org.loader.non_blocking", []) or [])
-    refusals = _reasons(verdict, lambda v: v.get("level") in ("deny", "error") and v.get("id") not in non_blocking)
+    # an error (a fact that could not be computed) always refuses: only denies can be listed as non-blocking
+    refusals = _reasons(verdict, lambda v: v.get("level") == "error"
+                        or (v.get("level") == "deny" and v.get("id") not in non_blocking))
     refusals += [{"id": reason, "message": str(exc)} for exc in unopened for reason in exc.reasons]
     if refusals:
         ids = sorted({r["id"] for r in refusals})

@@ -88,3 +88,21 @@ def test_only_files_named_dataset_yaml_are_descriptors(tmp_path):
     assert proc.returncode == 2 and "dataset.yaml" in proc.stdout + proc.stderr
     with pytest.raises(gate.GateError, match="descriptor"):
         _load(root, other, k, tmp_path)
+
+
+def test_a_fact_that_could_not_be_computed_refuses_the_load_even_if_listed_non_blocking(tmp_path):
+    """The descriptor names a label but no file is a table: the poisoning facts cannot be computed. That is
+    an error, never a pass: the loader refuses it whatever org.loader.non_blocking lists."""
+    import yaml
+
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    directory = make_dataset(root, "notes", {"data/n.txt": "first note\nsecond note\n"}, globs="[data/*.txt]",
+                             extra="schema:\n  label: label\n")
+    data = tmp_path / "loader.yaml"
+    data.write_text(yaml.safe_dump({"org": {"loader": {"non_blocking": ["facts.not_computed"]}}}))
+    with pytest.raises(gate.GateError) as info:
+        _load(root, directory, k, tmp_path, data_files=(data,))
+    assert "facts.not_computed" in getattr(info.value, "reasons", []), info.value
+    entries = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert entries[-1]["decision"] == "fail" and "facts.not_computed" in entries[-1]["reasons"]
