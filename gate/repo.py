@@ -144,14 +144,20 @@ class Repo:
 _COMMITS: dict[tuple, str | None] = {}
 
 
+def identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What changes whenever a file changes: inode, device, size and both times to the nanosecond (ctime
+    is set by the kernel alone). The one identity a read, a re-read and the caches compare."""
+    return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def stat_key(path: Path | str) -> tuple | None:
-    """What changes whenever a file or directory changes (size, times to the nanosecond, inode and device:
-    ctime is set by the kernel alone); None when it is missing. The one stat key of caches that skip a re-read."""
+    """The identity of a file or directory (and its mode), not following links; None when it is missing.
+    The key of caches that skip a re-read while nothing changed."""
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev, st.st_mode)
+    return (*identity(st), st.st_mode)
 
 
 class GitError(Exception):

@@ -12,6 +12,7 @@ from ..data.formats import AGE_MAGIC, format_of
 from ..data.reader import ReadOutcome, read_parts
 from ..data.stream import HashingReader
 from ..errors import GateError, IntegrityError
+from ..repo import identity as stat_identity
 
 
 @dataclass
@@ -55,7 +56,7 @@ def read_file(path: Path, shown: str, declared: str | None = None, *, scanner=No
     try:
         with HashingReader(fd) as stream:
             opened = os.fstat(fd)
-            identity = (opened.st_ino, opened.st_dev, opened.st_size, opened.st_mtime_ns, opened.st_ctime_ns)
+            identity = stat_identity(opened)
             head = stream.peek(64 * 1024)
             if not parse:
                 stream.drain()

@@ -8,7 +8,7 @@ from typing import Any
 from ..model.descriptor import Descriptor
 from ..errors import GateError
 from ..verdict import DatasetVerdict, GateFailure, Verdict
-from .check import _explainer, _violations, record_input
+from .outcome import explainer, record_input, violations_of
 from .datasets import DatasetIndex
 from .session import ACCESS_ENTRYPOINT, Options, Session, repo_for
 
@@ -41,7 +41,7 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
     session = session or Session.open(options)
     try:
         session.require_pinned_time_allowed("gate access")
-        add_explanations = _explainer(session, explain)
+        add_explanations = explainer(session, explain)
         context = session.context(repo)
         index = DatasetIndex.build(repo)
         decided, failures = [], []
@@ -57,7 +57,7 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
                 failures.append(GateFailure(exc.path or origin, f"{origin}: {exc}" if not exc.path else str(exc)))
                 continue
             decided.append(DatasetVerdict(
-                id=label, path=origin, violations=_violations(decision, None),
+                id=label, path=origin, violations=violations_of(decision, None),
                 facts={"request": request, "granted_by": decision.get("granted_by", [])},
                 allow=decision["allow"],
             ))

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from ..model.descriptor import Descriptor, load_descriptor
-from ..errors import EngineError, GateError, PolicyError
+from ..errors import EngineError, GateError
 from ..repo import Repo
-from ..verdict import DatasetVerdict, GateFailure, Verdict, Violation
+from ..verdict import DatasetVerdict, GateFailure, Verdict
 from .datasets import DatasetIndex, discover
+from .outcome import explainer, record_input, violations_of
 from .session import DATASET_ENTRYPOINT, Options, Session, open_cache, repo_for
 
 
@@ -20,17 +21,6 @@ def dataset_input(descriptor: Descriptor, facts: dict[str, Any], context: dict[s
 
     dataset = Redactor().document({**descriptor.document, "path": descriptor.relpath})
     return {"dataset": dataset, "facts": facts, "context": context}
-
-
-def _violations(decision: dict[str, Any], descriptor: Descriptor | None) -> tuple[Violation, ...]:
-    out = []
-    for raw in decision["violations"]:
-        violation = Violation.from_policy(raw)
-        if descriptor is not None and violation.line is None and violation.file == descriptor.relpath:
-            line = descriptor.line_of(violation.field) or None
-            violation = Violation(**{**violation.__dict__, "line": line})
-        out.append(violation)
-    return tuple(sorted(out, key=lambda v: (v.level != "deny", v.id, v.file or "", v.message)))
 
 
 def dataset_facts(descriptor: Descriptor, repo: Repo, session: Session, cache=None, *, keep: bool = False,
@@ -74,49 +64,6 @@ def dataset_documents(paths: list[Path], options: Options, session: Session, fai
             cache.close()
 
 
-def record_input(directory: Path | None, kind: str, label: str, document: dict[str, Any]) -> None:
-    """Save an input document for `gate policy impact` (facts only: PII and secrets are redacted
-    previews already). One JSON file per decision, named by kind, label and content digest."""
-    if directory is None:
-        return
-    import hashlib
-    import json
-    import re
-
-    from ..model.descriptor import write_atomic
-
-    from ..facts.pii.redact import Redactor
-
-    body = Redactor().document({"gate_record": 1, "kind": kind, "label": label, "input": {**document, "context": {
-        k: v for k, v in document.get("context", {}).items() if k != "now"}}})
-    text = json.dumps(body, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label)[:80]
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"{kind}-{safe}-{digest}.json", text)
-    except OSError as exc:
-        raise GateError(f"cannot record input: {exc.strerror}", str(directory)) from None
-
-
-def _explainer(session: Session, explain: bool):
-    """A function adding each violation's rule location and the input values it read (--explain)."""
-    if not explain:
-        return lambda decision, document: None
-    if session.policies is None:
-        raise PolicyError("--explain needs local policies; it does not work with --engine opa-server")
-    from ..policy.explain import explain as explain_one, rule_index
-
-    index = rule_index(session.policies)
-
-    def add(decision: dict[str, Any], document: dict[str, Any]) -> None:
-        for violation in decision["violations"]:
-            found = explain_one(str(violation.get("id")), document, index)
-            if found is not None:
-                violation["explain"] = found
-    return add
-
-
 def check_paths(paths: list[Path], options: Options, session: Session | None = None,
                 record: Path | None = None, explain: bool = False,
                 base_version: dict[str, int] | None = None) -> Verdict:
@@ -128,7 +75,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
         failures: list[GateFailure] = []
         decided: list[DatasetVerdict] = []
         notices: list[str] = []
-        add_explanations = _explainer(session, explain)
+        add_explanations = explainer(session, explain)
         for descriptor, shown, document in dataset_documents(paths, options, session, failures, notices,
                                                              base_version):
             try:
@@ -139,7 +86,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
             add_explanations(decision, document)
             record_input(record, "dataset", descriptor.id, document)
             decided.append(DatasetVerdict(
-                id=descriptor.id, path=shown, violations=_violations(decision, descriptor),
+                id=descriptor.id, path=shown, violations=violations_of(decision, descriptor),
                 facts=document["facts"], allow=decision["allow"],
             ))
         return session.verdict("dataset", decided, failures, notices)

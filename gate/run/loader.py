@@ -305,6 +305,7 @@ def _again(entry: ManifestEntry, first, repo, chunks: int) -> Iterator[list]:
     from .._fs import open_regular
     from ..data.reader import Part, ReadOutcome, read_parts
     from ..data.stream import HashingReader
+    from ..repo import identity as stat_identity
 
     def changed() -> IntegrityError:
         return _integrity(f"{entry.path} changed after it was verified", ["integrity.file_mismatch"], entry.path)
@@ -315,7 +316,7 @@ def _again(entry: ManifestEntry, first, repo, chunks: int) -> Iterator[list]:
         raise changed() from None
     with HashingReader(fd) as stream:
         stat = os.fstat(fd)
-        identity = (stat.st_ino, stat.st_dev, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        identity = stat_identity(stat)
         if first.stat is not None and identity != first.stat:
             raise changed()
         outcome = ReadOutcome(first.outcome.format)
@@ -329,7 +330,7 @@ def _again(entry: ManifestEntry, first, repo, chunks: int) -> Iterator[list]:
             while count >= chunks:
                 head, pending, count = _take(pending, chunks)
                 now = os.fstat(fd)
-                if (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns, now.st_ctime_ns) != identity:
+                if stat_identity(now) != identity:
                     raise changed()
                 yield head
         stream.drain()
