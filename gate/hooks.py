@@ -115,7 +115,7 @@ def pii(files: list[str], extra: list[str]) -> int:
     org.pii.min_confidence threshold), per dataset; files in no dataset are judged as a dataset that
     allows nothing and documents nothing."""
     root = _root()
-    data = [f for f in files if Path(f).name not in (DESCRIPTOR, LOCK, ".gate.yaml")]
+    data = list(files)
     if not data:
         return 0
     from .run.session import PII_RULES, Session
@@ -144,8 +144,13 @@ def pii(files: list[str], extra: list[str]) -> int:
             if owner not in descriptors:
                 descriptors[owner] = load_descriptor(owner / DESCRIPTOR, repo)
             declared = descriptors[owner].schema.format
-        if path.name.endswith(".age"):
-            continue  # ciphertext: its facts are bound in the lock when it is sealed
+        # skipped only for what they are, never for their names: the dataset's own descriptor and lock (the
+        # check hook scans the descriptor's strings), the repository's .gate.yaml, and real age ciphertext
+        # (its facts are bound in the lock when it is sealed)
+        if owner is not None and path in (owner / DESCRIPTOR, owner / LOCK) or path == repo.root / ".gate.yaml":
+            continue
+        if path.name.endswith(".age") and _is_age(path):
+            continue
         groups.setdefault(owner, []).append(repo.rel(path))
         items.append((path, repo.rel(path), declared))
     result = scan_paths(items, load_key(create=False), 0.0)  # every finding: the policy holds the threshold
@@ -170,7 +175,9 @@ def pii(files: list[str], extra: list[str]) -> int:
             for violation in session.rule_violations(PII_RULES, {"dataset": dataset, "facts": facts}):
                 level = violation["level"]
                 print(f"gate-pii: {level} {violation['id']}: {escape_name(redactor.text(violation['message']))}")
-                if level == "deny":
+                if level == "error":
+                    status = 2
+                elif level == "deny":
                     status = max(status, 1)
                 for finding in (f for f in findings if f.type == violation.get("pii_type")):
                     where = f"{finding.file}:{finding.row}" + (f" [{finding.column}]" if finding.column else "")
@@ -179,6 +186,21 @@ def pii(files: list[str], extra: list[str]) -> int:
     finally:
         session.close()
     return status
+
+
+def _is_age(path: Path) -> bool:
+    """Whether the file is age ciphertext (its header), whatever it is called."""
+    from .data.formats import AGE_MAGIC
+
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path, follow_symlinks=False).st_mode):
+            return False  # not opened here: the scan refuses what is not a regular file
+        with open(path, "rb") as handle:
+            return handle.read(len(AGE_MAGIC)) == AGE_MAGIC
+    except OSError:
+        return False
 
 
 def _policy_options(extra: list[str], root: Path):

@@ -150,11 +150,11 @@ def identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_ino, st.st_dev, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def stat_key(path: Path | str) -> tuple | None:
-    """The identity of a file or directory (and its mode), not following links; None when it is missing.
-    The key of caches that skip a re-read while nothing changed."""
+def stat_key(path: Path | str, follow: bool = False) -> tuple | None:
+    """The identity of a file or directory (and its mode), of the link itself unless ``follow``; None when
+    it is missing. The key of caches that skip a re-read while nothing changed."""
     try:
-        st = os.stat(path, follow_symlinks=False)
+        st = os.stat(path, follow_symlinks=follow)
     except OSError:
         return None
     return (*identity(st), st.st_mode)

@@ -380,3 +380,17 @@ def test_the_pii_hook_allows_what_the_dataset_allows_and_never_a_secret(tmp_path
     proc = run_gate("hook", "pii", "datasets/calls/data/part-1.csv", cwd=root)
     assert proc.returncode == 1 and "deny pii.secret" in proc.stdout, proc.stdout + proc.stderr
     assert "a1B2" not in proc.stdout + proc.stderr
+
+
+def test_the_pii_hook_skips_no_file_for_its_name(tmp_path):
+    """A plaintext file does not become ciphertext by being called .age, nor a lock by being called
+    dataset.lock: both are scanned. The dataset's own descriptor and lock and real age files are not."""
+    root = _hook_repo(tmp_path)
+    secret = "id,token\n1,ghp_" + "a1B2" * 9 + "\n"
+    for name in ("notes.age", "conf/dataset.lock", ".gate.yaml.bak"):
+        write(root / name, secret)
+        proc = run_gate("hook", "pii", name, cwd=root)
+        assert proc.returncode == 1 and "deny pii.secret" in proc.stdout, (name, proc.stdout + proc.stderr)
+        assert "a1B2" not in proc.stdout + proc.stderr
+    write(root / "real.age", "age-encryption.org/v1\n-> X25519 abc\n")
+    assert run_gate("hook", "pii", "real.age", cwd=root).returncode == 0

@@ -33,6 +33,15 @@ def test_a_failing_rego_test_fails_the_run(engine, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_a_test_name_with_two_bodies_is_an_error_not_a_pass(engine, tmp_path):
+    """Two bodies of one test name collapse into one rule: a false body would pass beside a true one."""
+    write(tmp_path / "p" / "x_test.rego", "package acme.t\n\ntest_important if {\n\t1 == 2\n}\n\ntest_important if true\n")
+    proc = run_gate("policy", "test", "--engine", engine, "--policy", str(tmp_path / "p"))
+    assert proc.returncode == 2, proc.stdout
+    assert "ERROR 1:p/x_test.rego: data.acme.t.test_important: this test name has more than one body" in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_policy_test_writes_junit(engine, tmp_path):
     from xml.etree import ElementTree
 
@@ -91,7 +100,7 @@ def test_policy_digest_changes_with_data(tmp_path):
 
 def test_policy_digest_does_not_depend_on_where_the_policies_were_read(tmp_path):
     """The wheel ships the policies as gate/_policies, a checkout has policies/: one digest, so audit entries
-    from hooks, CI and people match. Tests do not decide and are not in it; a changed rule is."""
+    from hooks, CI and people match. Every module the engine loads is in it, tests included."""
     import shutil
 
     from gate.policy import builtin_policy_dir, load_policy_set
@@ -100,8 +109,12 @@ def test_policy_digest_does_not_depend_on_where_the_policies_were_read(tmp_path)
     copy = tmp_path / "site-packages" / "gate" / "_policies"
     shutil.copytree(builtin_policy_dir(), copy)
     assert load_policy_set([copy]).digest == here.digest
-    for test in copy.rglob("*_test.rego"):
-        test.unlink()
+    # a _test.rego module can hold any rule the engine evaluates: it is part of what decides
+    evil = copy / "gate" / "evil_test.rego"
+    evil.write_text('package gate.rules.dataset.evil\nimport data.gate.lib\n'
+                    'deny contains lib.violation("evil.always", "high", "always", "id") if { true }\n')
+    assert load_policy_set([copy]).digest != here.digest
+    evil.unlink()
     assert load_policy_set([copy]).digest == here.digest
     rule = next(p for p in copy.rglob("*.rego") if "rules" in p.parts)
     rule.write_text(rule.read_text() + "\n# reviewed\n")

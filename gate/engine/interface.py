@@ -36,6 +36,10 @@ class TestResult:
     """Error text, when the outcome is error."""
 
 
+DUPLICATE_TEST = ("this test name has more than one body; they collapse into one rule, so a failing body can "
+                  "pass beside a true one: give each body its own name")
+
+
 class Engine(ABC):
     """A Rego engine with one policy set loaded."""
 
@@ -67,8 +71,12 @@ class Engine(ABC):
     def run_tests(self, policies: PolicySet) -> list[TestResult]:
         """Evaluate every ``test_`` rule, each in a clean evaluation without input."""
         results = []
+        duplicates = policies.duplicate_tests()
         for module, test in policies.tests():
             package = module.package or "?"
+            if (package, test) in duplicates:
+                results.append(TestResult(package, test, module.name, "error", DUPLICATE_TEST))
+                continue
             try:
                 value = self.evaluate_test(f"{package}.{test}")
                 outcome = "pass" if value is True else "fail"

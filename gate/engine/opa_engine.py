@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import EngineError
 from ..policy import PolicySet
-from .interface import Engine, TestResult, normalize_ref
+from .interface import DUPLICATE_TEST, Engine, TestResult, normalize_ref
 
 
 # gate's own module, beside the policies in the OPA engine only: data.waivers (one part deep) at a
@@ -107,8 +107,12 @@ class OpaEngine(Engine):
         except EngineError:
             return super().run_tests(policies)
         row = rows[0] if rows else {}
+        duplicates = policies.duplicate_tests()
         results = []
         for index, (module, name) in enumerate(tests):
+            if (module.package or "?", name) in duplicates:
+                results.append(TestResult(module.package or "?", name, module.name, "error", DUPLICATE_TEST))
+                continue
             values = row.get(f"__gate_t{index}__") or []
             outcome = "pass" if values == [True] else "fail"
             results.append(TestResult(module.package or "?", name, module.name, outcome, ""))

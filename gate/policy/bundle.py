@@ -1,7 +1,7 @@
 """OPA bundles: `gate policy bundle build` writes one, `--policy bundle.tar.gz` loads (and verifies) one.
 
 Layout as OPA reads it (`opa run -b`): `.manifest` (revision, roots), `data.json` (the merged policy
-data: org configuration and waivers), the modules at their paths (tests left out), and with
+data: org configuration and waivers), the modules at their paths (tests included), and with
 `--sign` a `.signatures.json` holding one JWT (JWS compact) whose payload lists every other file
 with its SHA-256, as OPA's bundle signing specifies: raw bytes for modules, and for JSON files
 the digest of OPA's canonical walk (keys sorted, no whitespace). Keys: ECDSA P-256 (ES256) or
@@ -70,9 +70,7 @@ def contents(policies: PolicySet, revision: str) -> dict[str, bytes]:
         MANIFEST: _canonical({"revision": revision, "roots": ROOTS}),
         "data.json": _canonical(policies.data),
     }
-    for module in policies.modules:
-        if module.path.name.endswith("_test.rego"):
-            continue
+    for module in policies.modules:  # tests included: the digest of a bundle is the digest of its policies
         name = module.name.split("/", 1)[1] if "/" in module.name else module.path.name
         if name in files:
             raise PolicyError(f"two modules would share the bundle path {name}", module.name)

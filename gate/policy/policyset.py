@@ -67,14 +67,14 @@ class PolicySet:
 
     @property
     def digest(self) -> str:
-        """sha256 over what decides: the text of every module but the tests, in sorted order, and the
-        canonical JSON of the data (computed once). Where the policies were read from (a checkout, the
+        """sha256 over what the engine loads: the text of every module (tests included: a _test.rego file
+        can hold any rule), in sorted order, and the canonical JSON of the data (computed once). Where the policies were read from (a checkout, the
         wheel, pre-commit's environment, a bundle of the same policies) does not change it, so audit
         entries from hooks, CI and people can be matched."""
         if "_digest" in self.__dict__:
             return self.__dict__["_digest"]
         h = hashlib.sha256()
-        sources = sorted(m.source.encode() for m in self.modules if not m.path.name.endswith("_test.rego"))
+        sources = sorted(m.source.encode() for m in self.modules)  # tests too: their modules can hold any rule
         for source in sources:
             h.update(b"%d\0" % len(source) + source)
         h.update(json.dumps(self.data, sort_keys=True, separators=(",", ":")).encode())
@@ -89,6 +89,17 @@ class PolicySet:
                 for name in dict.fromkeys(_TEST_RULE.findall(module.source)):
                     found.append((module, name))
         return found
+
+    def duplicate_tests(self) -> set[tuple[str, str]]:
+        """(package, test name) defined by more than one body: the bodies collapse into one rule, so a
+        false body would pass beside a true one (`opa test` runs each body apart)."""
+        counts: dict[tuple[str, str], int] = {}
+        for module in self.modules:
+            if module.path.name.endswith("_test.rego"):
+                for name in _TEST_RULE.findall(module.source):
+                    key = (module.package or "?", name)
+                    counts[key] = counts.get(key, 0) + 1
+        return {key for key, count in counts.items() if count > 1}
 
     def rules(self) -> dict[str, RuleInfo]:
         """METADATA of every annotated rule, keyed by custom.id (parsed once per policy set)."""

@@ -84,9 +84,10 @@ class DatasetIndex:
     """Descriptors that could not be read (they might hide an id)."""
     duplicates: dict[str, tuple[str, ...]]
     """Dataset id -> every descriptor claiming it, when more than one does."""
-    stamps: tuple[tuple[str, Any], ...] = ()
-    """(path, stat key) of every directory walked and every descriptor read: the index stands while
-    none of them changed (a file added, removed or renamed changes its directory)."""
+    stamps: tuple[tuple[str, bool, Any], ...] = ()
+    """(path, followed, stat key) of every directory walked and every descriptor read, as a link and as its
+    target: the index stands while none of them changed (a file added, removed or renamed changes its
+    directory)."""
 
     @classmethod
     def build(cls, repo: Repo) -> "DatasetIndex":
@@ -96,11 +97,14 @@ class DatasetIndex:
         from ..repo import stat_key
 
         cached = _INDEXES.get(str(repo.root))
-        if cached is not None and all(stat_key(path) == key for path, key in cached.stamps):
+        if cached is not None and all(stat_key(path, follow) == key for path, follow, key in cached.stamps):
             return cached
         walked: list[str] = []
         paths = repo.descriptors(walked=walked)
-        stamps = tuple((path, stat_key(path)) for path in [*walked, *map(str, paths)])
+        # each descriptor stamped as a link and as what it leads to: a descriptor that is a symlink is read
+        # through it, and an edit of its target changes neither the link nor any directory walked
+        stamps = tuple((path, follow, stat_key(path, follow)) for path, follow in
+                       [*((w, False) for w in walked), *((str(p), False) for p in paths), *((str(p), True) for p in paths)])
         index = cls._read(repo, paths, stamps)
         if len(_INDEXES) > 64:
             _INDEXES.clear()

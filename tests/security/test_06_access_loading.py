@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -106,3 +107,31 @@ def test_a_fact_that_could_not_be_computed_refuses_the_load_even_if_listed_non_b
     assert "facts.not_computed" in getattr(info.value, "reasons", []), info.value
     entries = [json.loads(line) for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
     assert entries[-1]["decision"] == "fail" and "facts.not_computed" in entries[-1]["reasons"]
+
+
+def test_an_edit_through_a_symlinked_descriptor_is_seen_by_the_next_decision(tmp_path):
+    """A process deciding many requests reuses its dataset index while nothing changed; a descriptor that is
+    a link is stamped as its target too, so an edit of the target in place is seen at once."""
+    import shutil
+
+    from conftest import EXAMPLE_REPO, EXAMPLES
+
+    from gate import Options, decide_access
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_REPO / "datasets" / "churn-2026q1", root / "datasets" / "churn")
+    (root / ".gate.yaml").write_text("gate: 1\n")
+    (root / "shared").mkdir()
+    (root / "datasets" / "churn" / "dataset.yaml").rename(root / "shared" / "churn.yaml")
+    os.symlink("../../shared/churn.yaml", root / "datasets" / "churn" / "dataset.yaml")
+    request = json.loads((EXAMPLES / "requests" / "01-bob-trains-churn.json").read_text())
+    options = Options(repo_root=root)
+    assert decide_access([(request, "r")], options).datasets[0].allow is True
+    target = root / "shared" / "churn.yaml"
+    text = target.read_text()
+    assert "purposes: [model-training, evaluation]" in text
+    with open(target, "r+") as handle:  # in place: the link, the directories and the inode stay
+        handle.write(text.replace("purposes: [model-training, evaluation]", "purposes: [evaluation]"))
+        handle.truncate()
+    second = decide_access([(request, "r")], options).datasets[0]
+    assert second.allow is False and "access.purpose_not_declared" in {v.id for v in second.violations}
