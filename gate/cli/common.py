@@ -67,6 +67,13 @@ def key_source(parser, file_flag: str, env_flag: str, text: str) -> None:
     parser.add_argument(env_flag, metavar="NAME", dest="key_env", help="environment variable holding the key instead")
 
 
+def decision_options(parser, record_help: str) -> None:
+    """--explain and --record, for the commands that decide (check, access)."""
+    parser.add_argument("--explain", action="store_true",
+                        help="for each violation, the rule's file:line and the input values it read")
+    parser.add_argument("--record", type=Path, metavar="DIR", help=record_help)
+
+
 def jobs_option(parser) -> None:
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="cores to use, native thread pools included (default: GATE_JOBS, else every core "
@@ -179,9 +186,9 @@ def _audit_log_from_policy(args, root: Path) -> str | None:
     run_options = options(args)
     if run_options.engine == "opa-server" or (run_options.engine == "auto" and run_options.opa_url):
         return None
-    from ..policy import builtin_policy_dir, load_policy_set
+    from ..policy import load_policy_set, policy_dirs
 
-    dirs = ([builtin_policy_dir()] if run_options.builtin_policies else []) + list(run_options.policy_dirs)
+    dirs = policy_dirs(run_options.builtin_policies, run_options.policy_dirs)
     data = load_policy_set(dirs, list(run_options.data_files), run_options.bundle_key,
                            run_options.bundle_key_id).data if dirs else {}
     value = ((data.get("org") or {}).get("audit") or {}).get("log") if isinstance(data, dict) else None

@@ -24,6 +24,11 @@ def builtin_policy_dir() -> Path:
     raise PolicyError("gate's built-in policies are missing from this installation", str(here))
 
 
+def policy_dirs(builtin: bool, extra) -> list[Path]:
+    """The directories a run loads: gate's own policies first (unless left out), then ``extra`` in order."""
+    return ([builtin_policy_dir()] if builtin else []) + list(extra)
+
+
 def load_policy_set(dirs: list[Path], data_files: list[Path] = (), bundle_key=None,
                     bundle_key_id: str | None = None) -> PolicySet:
     """Read every .rego and data file under ``dirs`` (an OPA bundle ``*.tar.gz`` is read, and its

@@ -202,9 +202,9 @@ def render_text(flips: list[Flip], total: int, errors: list[str], ref: str) -> s
 def run(ref: str, policy_dirs: list[Path], builtin: bool, data_files: list[Path], engine: str,
         documents: list[tuple[str, str, dict[str, Any]]], now: str) -> tuple[list[Flip], list[str]]:
     """Open sessions on the policies at ``ref`` and in the working tree and compare them."""
-    from . import builtin_policy_dir
+    from . import policy_dirs as assemble
 
-    dirs = ([builtin_policy_dir()] if builtin else []) + list(policy_dirs)
+    dirs = assemble(builtin, policy_dirs)
     if not dirs:
         raise PolicyError("no policies to compare: give --policy DIR or drop --no-builtin-policies")
     with tempfile.TemporaryDirectory(prefix="gate-impact-") as tmp:

@@ -12,7 +12,7 @@ from .._version import __version__
 from ..cache import Cache
 from ..engine import Engine, create_engine
 from ..errors import EngineError, GateError, PolicyError
-from ..policy import PolicySet, builtin_policy_dir, load_policy_set
+from ..policy import PolicySet, load_policy_set, policy_dirs
 from ..repo import Repo, find_root
 from ..verdict import DatasetVerdict, GateFailure, Verdict
 
@@ -127,7 +127,7 @@ class Session:
             session = cls(engine, None, options)
             session.waivers  # noqa: B018
             return session
-        dirs = ([builtin_policy_dir()] if options.builtin_policies else []) + list(options.policy_dirs)
+        dirs = policy_dirs(options.builtin_policies, options.policy_dirs)
         if not dirs:
             raise PolicyError("no policies: give --policy DIR or drop --no-builtin-policies")
         policies = load_policy_set(dirs, list(options.data_files), options.bundle_key, options.bundle_key_id)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import GateError
-from ..common import options, policy_options, render
+from ..common import decision_options, options, policy_options, render
 
 
 def add(sub) -> None:
@@ -19,10 +19,7 @@ def add(sub) -> None:
     access.add_argument("--model-id")
     access.add_argument("--request", action="extend", nargs="+", type=Path, default=[], metavar="FILE",
                         help="JSON/YAML files, each with one request or a list of them")
-    access.add_argument("--explain", action="store_true",
-                        help="for each violation, the rule's file:line and the input values it read")
-    access.add_argument("--record", type=Path, metavar="DIR",
-                        help="save each input document for `gate policy impact`")
+    decision_options(access, "save each input document for `gate policy impact`")
     policy_options(access)
     access.set_defaults(run=run)
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ...errors import GateError
-from ..common import jobs_option, options, policy_options, render
+from ..common import decision_options, jobs_option, options, policy_options, render
 
 
 def add(sub) -> None:
@@ -20,10 +20,7 @@ def add(sub) -> None:
     check.add_argument("--no-cache", action="store_true", help="do not read or write .gate/cache/")
     check.add_argument("--ci", action="store_true",
                        help="CI mode (also when CI=true): recompute every digest, never trust a cached stat")
-    check.add_argument("--explain", action="store_true",
-                       help="for each violation, the rule's file:line and the input values it read")
-    check.add_argument("--record", type=Path, metavar="DIR",
-                       help="save each input document (facts; PII already redacted) for `gate policy impact`")
+    decision_options(check, "save each input document (facts; PII already redacted) for `gate policy impact`")
     policy_options(check)
     jobs_option(check)
     check.set_defaults(run=run)

@@ -76,9 +76,9 @@ def add(sub) -> None:
 
 
 def _policy_set(builtin: bool, dirs: list[Path], what: str, data_files=(), bundle_key=None, bundle_key_id=None):
-    from ...policy import builtin_policy_dir, load_policy_set
+    from ...policy import load_policy_set, policy_dirs
 
-    dirs = ([builtin_policy_dir()] if builtin else []) + list(dirs)
+    dirs = policy_dirs(builtin, dirs)
     if not dirs:
         raise GateError(f"{what}: give a DIR or drop --no-builtin-policies")
     return load_policy_set(dirs, list(data_files), bundle_key, bundle_key_id)
