@@ -128,9 +128,10 @@ class Repo:
         """The HEAD commit when the root is a git work tree, else None. Asked of git once per state of
         HEAD: a process deciding many requests does not run git per decision (HEAD, its reflog and the
         packed refs change whenever HEAD moves)."""
-        if not (self.root / ".git").exists():
+        git_dir = os.path.join(self.root, ".git")
+        if not os.path.lexists(git_dir):
             return None
-        key = (str(self.root), *(stat_key(self.root / ".git" / name) for name in ("HEAD", "logs/HEAD", "packed-refs")))
+        key = (git_dir, *(stat_key(os.path.join(git_dir, name)) for name in ("HEAD", "logs/HEAD", "packed-refs")))
         if key in _COMMITS:
             return _COMMITS[key]
         out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False)

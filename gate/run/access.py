@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.descriptor import Descriptor
-from ..errors import GateError
+from ..errors import GateError, RequestError
 from ..verdict import DatasetVerdict, GateFailure, Verdict
 from .outcome import explainer, record_input, violations_of
 from .datasets import DatasetIndex
@@ -43,12 +43,14 @@ def decide_access(requests: list[tuple[dict[str, Any], str]], options: Options, 
         session.require_pinned_time_allowed("gate access")
         add_explanations = explainer(session, explain)
         context = session.context(repo)
-        index = DatasetIndex.build(repo)
         decided, failures = [], []
         for request, origin in requests:
             label = f"{request.get('subject')} {request.get('action')} {request.get('dataset')}"
             try:
-                descriptor = index.find(request["dataset"])
+                dataset_id = request.get("dataset")
+                if not isinstance(dataset_id, str):
+                    raise RequestError("a request names its dataset by id (a string)")
+                descriptor = DatasetIndex.lookup(repo, dataset_id)
                 document = access_input(request, descriptor, context)
                 decision = session.decide(ACCESS_ENTRYPOINT, document)
                 add_explanations(decision, document)

@@ -4,13 +4,14 @@ index by id (duplicates and unreadable descriptors fail closed), reused while no
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..model.descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from ..errors import GateError, RequestError
-from ..repo import Repo
+from ..repo import Repo, stat_key
 from ..verdict import GateFailure
 from .session import Options, repo_for
 
@@ -85,34 +86,47 @@ class DatasetIndex:
     duplicates: dict[str, tuple[str, ...]]
     """Dataset id -> every descriptor claiming it, when more than one does."""
     stamps: tuple[tuple[str, bool, Any], ...] = ()
-    """(path, followed, stat key) of every directory walked and every descriptor read, as a link and as its
-    target: the index stands while none of them changed (a file added, removed or renamed changes its
-    directory)."""
+    """(path, followed, stat key) of every directory walked and every descriptor read, as a link and, when
+    it is one, as its target: the index stands while none of them changed (a file added, removed or
+    renamed changes its directory)."""
+    own_stamps: dict[str, tuple[tuple[str, bool, Any], ...]] = field(default_factory=dict)
+    """Descriptor path -> its own stamps (the link, and the target of a link)."""
 
     @classmethod
     def build(cls, repo: Repo) -> "DatasetIndex":
         """Every dataset.yaml the walker finds under the repository root, read — or the index this
         process built before for the same root, when no directory walked and no descriptor changed
         since (a process deciding many requests does not re-read every descriptor per decision)."""
-        from ..repo import stat_key
-
         cached = _INDEXES.get(str(repo.root))
-        if cached is not None and all(stat_key(path, follow) == key for path, follow, key in cached.stamps):
+        if cached is not None and _unchanged(cached.stamps):
             return cached
         walked: list[str] = []
         paths = repo.descriptors(walked=walked)
-        # each descriptor stamped as a link and as what it leads to: a descriptor that is a symlink is read
-        # through it, and an edit of its target changes neither the link nor any directory walked
-        stamps = tuple((path, follow, stat_key(path, follow)) for path, follow in
-                       [*((w, False) for w in walked), *((str(p), False) for p in paths), *((str(p), True) for p in paths)])
-        index = cls._read(repo, paths, stamps)
+        own = {str(p): _stamps_of(str(p)) for p in paths}
+        stamps = (*((w, False, stat_key(w)) for w in walked), *(s for one in own.values() for s in one))
+        index = cls._read(repo, paths, stamps, own)
         if len(_INDEXES) > 64:
             _INDEXES.clear()
         _INDEXES[str(repo.root)] = index
         return index
 
     @classmethod
-    def _read(cls, repo: Repo, paths: list[Path], stamps: tuple) -> "DatasetIndex":
+    def lookup(cls, repo: Repo, dataset_id: str) -> Descriptor | None:
+        """``find`` for a process deciding many requests: the index this process built before answers
+        after a check of the stamps of the one descriptor it names (an edit, removal, rename or re-pointed
+        link of it rebuilds), instead of every directory of the repository. What that skips can only
+        refuse: a descriptor added or edited elsewhere that claims the same id too (a one-shot run refuses
+        the duplicate; this answers from the descriptor that held the id alone and is unchanged). An id
+        not found, a duplicate or an unreadable descriptor in the index: the whole index is checked."""
+        cached = _INDEXES.get(str(repo.root))
+        if cached is not None and not cached.broken and dataset_id not in cached.duplicates:
+            descriptor = cached.by_id.get(dataset_id)
+            if descriptor is not None and _unchanged(cached.own_stamps.get(str(descriptor.path), (("", False, 0),))):
+                return descriptor
+        return cls.build(repo).find(dataset_id)
+
+    @classmethod
+    def _read(cls, repo: Repo, paths: list[Path], stamps: tuple, own: dict) -> "DatasetIndex":
         by_id: dict[str, Descriptor] = {}
         broken: list[str] = []
         claims: dict[str, list[str]] = {}
@@ -125,7 +139,7 @@ class DatasetIndex:
             claims.setdefault(descriptor.id, []).append(descriptor.relpath)
             by_id.setdefault(descriptor.id, descriptor)
         duplicates = {k: tuple(v) for k, v in claims.items() if len(v) > 1}
-        return cls(by_id, tuple(broken), duplicates, stamps)
+        return cls(by_id, tuple(broken), duplicates, stamps, own)
 
     def check_unique(self, descriptor: Descriptor) -> None:
         """Refuse a dataset whose id another descriptor of the repository claims too (naming both)."""
@@ -153,6 +167,23 @@ class DatasetIndex:
 _INDEXES: dict[str, DatasetIndex] = {}
 
 
+def _stamps_of(path: str) -> tuple[tuple[str, bool, Any], ...]:
+    """A descriptor's stamps: the link itself and, when it is a link, what it leads to (a descriptor
+    that is a symlink is read through it, and an edit of its target changes neither the link nor any
+    directory walked). A file replaced by a link changes its own stamp (mode, inode)."""
+    link = stat_key(path)
+    if link is not None and stat.S_ISLNK(link[-1]):
+        return ((path, False, link), (path, True, stat_key(path, True)))
+    return ((path, False, link),)
+
+
+def _unchanged(stamps) -> bool:
+    for path, follow, key in stamps:
+        if stat_key(path, follow) != key:
+            return False
+    return True
+
+
 def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
     """The descriptor with this id in the repository (see DatasetIndex.find)."""
-    return DatasetIndex.build(repo).find(dataset_id)
+    return DatasetIndex.lookup(repo, dataset_id)

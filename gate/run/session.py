@@ -3,6 +3,8 @@ verdict; the decision time."""
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,11 +76,20 @@ def parse_now(text: str | None, what: str = "--now") -> datetime | None:
 
 def utc_now_text(now: datetime | None) -> str:
     """RFC 3339 UTC text (seconds) of the decision time."""
+    if now is None:
+        second = int(time.time())
+        if _NOW_TEXT[0] != second:
+            _NOW_TEXT[:] = [second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
+        return _NOW_TEXT[1]
     try:
-        moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        moment = now.astimezone(timezone.utc)
     except (OverflowError, ValueError):
         raise GateError("--now: the time is out of range once converted to UTC") from None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# the current second and its text: a process deciding many requests formats the time once a second
+_NOW_TEXT: list = [None, ""]
 
 
 LEVELS = ("deny", "warn", "waived", "error")
@@ -285,8 +296,18 @@ class Session:
 def repo_for(paths: list[Path], options: Options) -> Repo:
     """The repository the paths live in."""
     if options.repo_root is not None:
-        return Repo.at(options.repo_root)
+        # resolved once per process and root: a process deciding many requests does not walk the root's
+        # symlinks per decision
+        given = os.path.abspath(options.repo_root)
+        if given not in _ROOTS:
+            if len(_ROOTS) > 64:
+                _ROOTS.clear()
+            _ROOTS[given] = Repo.at(Path(given))
+        return _ROOTS[given]
     return Repo.at(find_root(paths[0] if paths else Path.cwd()))
+
+
+_ROOTS: dict[str, Repo] = {}
 
 
 def open_cache(repo: Repo, options: Options, notices: list[str]):

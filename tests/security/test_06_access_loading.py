@@ -135,3 +135,50 @@ def test_an_edit_through_a_symlinked_descriptor_is_seen_by_the_next_decision(tmp
         handle.truncate()
     second = decide_access([(request, "r")], options).datasets[0]
     assert second.allow is False and "access.purpose_not_declared" in {v.id for v in second.violations}
+
+
+def test_a_long_lived_process_sees_the_named_descriptor_replaced_removed_or_a_new_dataset_at_once(tmp_path):
+    """The reused index checks the one descriptor a request names (and every directory when the id is not
+    found): a descriptor replaced by rename, a link re-pointed, a descriptor removed and a dataset added
+    after the first decision are each seen by the next one."""
+    import shutil
+
+    from conftest import EXAMPLE_REPO, EXAMPLES
+
+    from gate import Options, decide_access
+
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLE_REPO / "datasets" / "churn-2026q1", root / "datasets" / "churn")
+    (root / ".gate.yaml").write_text("gate: 1\n")
+    request = json.loads((EXAMPLES / "requests" / "01-bob-trains-churn.json").read_text())
+    options = Options(repo_root=root)
+    decide = lambda: decide_access([(request, "r")], options)  # noqa: E731
+    assert decide().datasets[0].allow is True
+    descriptor = root / "datasets" / "churn" / "dataset.yaml"
+    text = descriptor.read_text()
+    narrowed = text.replace("purposes: [model-training, evaluation]", "purposes: [evaluation]")
+    assert narrowed != text
+    # replaced by rename (what editors and git do): a new inode at the same path
+    (root / "new.yaml").write_text(narrowed)
+    os.replace(root / "new.yaml", descriptor)
+    assert decide().datasets[0].allow is False
+    # a link, then the link re-pointed to the permissive text and back
+    (root / "wide.yaml").write_text(text)
+    (root / "narrow.yaml").write_text(narrowed)
+    descriptor.unlink()
+    os.symlink(root / "wide.yaml", descriptor)
+    assert decide().datasets[0].allow is True
+    descriptor.unlink()
+    os.symlink(root / "narrow.yaml", descriptor)
+    assert decide().datasets[0].allow is False
+    # removed: the dataset is unknown at once
+    descriptor.unlink()
+    gone = decide().datasets[0]
+    assert gone.allow is False and "access.unknown_dataset" in {v.id for v in gone.violations}
+    # a dataset added after the decisions above is found by the next one
+    other = root / "datasets" / "later"
+    other.mkdir()
+    (other / "dataset.yaml").write_text(text.replace("id: churn-2026q1", "id: later-2026"))
+    assert "id: churn-2026q1" in text
+    later = decide_access([({**request, "dataset": "later-2026"}, "r")], options)
+    assert later.datasets and later.datasets[0].id.endswith("later-2026")
