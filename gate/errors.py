@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 
+# set by the command line's --debug: a bug then raises with its traceback instead of becoming a failure
+# that names the file it happened on
+DEBUG = False
+
+
+def internal(exc: BaseException) -> str:
+    """The one-line text of a bug: its class only (an exception's message can quote the data)."""
+    return f"internal error ({exc.__class__.__name__}); run with --debug for the traceback"
+
+
 class GateError(Exception):
     """An error the gate reports as one line and exit 2."""
 

@@ -6,6 +6,8 @@ import hashlib
 import json
 import os
 
+import pytest
+
 from conftest import run_gate, run_json, write
 from gate.model.descriptor import Manifest, ManifestEntry, load_descriptor, load_manifest, render_manifest
 from gate.facts.files import read_file
@@ -157,3 +159,46 @@ def test_a_fact_that_cannot_be_computed_is_an_error_beside_the_other_violations(
     assert error["level"] == "error" and "poisoning facts could not be computed" in error["message"]
     assert error["file"] == "datasets/textonly/dataset.yaml"
     assert code == 2 and dataset["verdict"] == "error" and body["verdict"] == "error"
+
+
+def test_a_bug_inside_a_fact_is_an_error_naming_the_dataset_without_its_message(data_repo, monkeypatch):
+    """A fact that raises something gate did not foresee (a library's ValueError on odd data, say) is the
+    same error-level violation, named by class only — the message could quote a cell — beside the other
+    facts' violations; under --debug it raises. A bug outside the facts fails that dataset alone, named."""
+    import gate.facts.collect as collect
+    from gate import errors
+    from gate.run.check import check_paths
+    from gate.run.session import Options
+
+    directory = data_repo("buggy", rows=60)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n")
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    with open(directory / "data" / "part-0.csv", "a") as handle:
+        handle.write("9,9,9,9\n")
+    secret = "078-05-1120 leaked by a library message"
+
+    def broken(*args, **kwargs):
+        raise ValueError(secret)
+
+    monkeypatch.setattr(collect, "poisoning_json", broken)
+    options = Options(repo_root=data_repo.root, cache=False)
+    verdict = check_paths([directory], options)
+    dataset = verdict.datasets[0]
+    by_id = {v.id: v for v in dataset.violations}
+    assert "integrity.file_mismatch" in by_id and by_id["facts.not_computed"].level == "error", by_id
+    assert "ValueError" in by_id["facts.not_computed"].message
+    assert secret not in json.dumps(verdict.to_json()) and verdict.exit_code() == 2
+    monkeypatch.setattr(errors, "DEBUG", True)
+    with pytest.raises(ValueError):
+        check_paths([directory], options)
+    monkeypatch.setattr(errors, "DEBUG", False)
+
+    def broken_collect(*args, **kwargs):
+        raise KeyError(secret)
+
+    monkeypatch.setattr(collect, "collect", broken_collect)
+    verdict = check_paths([directory, data_repo("healthy", rows=20)], options)
+    assert sorted(f.path for f in verdict.errors) == ["datasets/buggy/dataset.yaml", "datasets/healthy/dataset.yaml"]
+    assert all("internal error (KeyError)" in f.message and secret not in f.message for f in verdict.errors)
+    assert verdict.exit_code() == 2

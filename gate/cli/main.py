@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command or not hasattr(args, "run"):
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    from .. import errors
+
+    errors.DEBUG = bool(getattr(args, "debug", False))
     try:
         return args.run(args)
     except GateError as exc:
@@ -52,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place a bug becomes a line, not a traceback
         if getattr(args, "debug", False):
             raise
-        error(f"internal error ({exc.__class__.__name__}); run with --debug for the traceback")
+        error(errors.internal(exc))
     return EXIT_ERROR
 
 

@@ -340,13 +340,20 @@ def _poisoning_config(descriptor: Descriptor, settings: Settings, extra: str = "
 
 
 def _computed(view: DatasetView, compute) -> dict[str, Any]:
-    """A fact, or — when it cannot be computed (no table to analyse, a reference outside the repository)
-    — ``status: error`` with the reason and the file, which the policy turns into an error-level
-    violation beside every other fact's violations (the dataset is then ``error``, never ``pass``)."""
+    """A fact, or — when it cannot be computed (no table to analyse, a reference outside the repository,
+    a bug met on this data) — ``status: error`` with the reason and the file, which the policy turns into
+    an error-level violation beside every other fact's violations (the dataset is then ``error``, never
+    ``pass``). A bug is named by its class only: its message can quote the data. Under --debug it raises."""
+    from .. import errors
+
     try:
         return compute()
     except GateError as exc:
         return {"status": "error", "reason": exc.message, "file": exc.path or view.descriptor.relpath}
+    except Exception as exc:  # noqa: BLE001
+        if errors.DEBUG or isinstance(exc, MemoryError):
+            raise
+        return {"status": "error", "reason": errors.internal(exc), "file": view.descriptor.relpath}
 
 
 def table_of(reads: list[FileRead]):

@@ -10,7 +10,7 @@ from ..model.descriptor import Descriptor, load_descriptor
 from ..errors import EngineError, GateError
 from ..repo import Repo
 from ..verdict import DatasetVerdict, GateFailure, Verdict
-from .datasets import DatasetIndex, discover
+from .datasets import DatasetIndex, dataset_failure, discover
 from .outcome import explainer, record_input, violations_of
 from .session import DATASET_ENTRYPOINT, Options, Session, open_cache, repo_for
 
@@ -55,8 +55,8 @@ def dataset_documents(paths: list[Path], options: Options, session: Session, fai
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
                 continue
-            except GateError as exc:
-                failures.append(GateFailure(exc.path or shown, str(exc)))
+            except Exception as exc:  # noqa: BLE001 (see dataset_failure)
+                failures.append(dataset_failure(shown, exc))
                 continue
             yield descriptor, shown, dataset_input(descriptor, facts, context)
     finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
+from .. import errors
 from ..errors import GateError, RequestError
 from ..repo import Repo, stat_key
 from ..verdict import GateFailure
@@ -51,8 +52,8 @@ def discover(paths: list[Path], repo: Repo) -> tuple[list[Path], list[GateFailur
 
 
 def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list, list[GateFailure]]:
-    """``action(descriptor, repo)`` for every dataset under ``paths``; a GateError (or an OSError)
-    becomes a failure naming the dataset, and the others still run."""
+    """``action(descriptor, repo)`` for every dataset under ``paths``; a GateError, an OSError or a bug
+    becomes a failure naming the dataset (a bug by its class only), and the others still run."""
     repo = repo_for(paths, options)
     descriptors, failures = discover(paths or [repo.root], repo)
     index = DatasetIndex.build(repo) if descriptors else None
@@ -62,11 +63,21 @@ def for_each_dataset(paths: list[Path], options: Options, action) -> tuple[list,
             descriptor = load_descriptor(path, repo)
             index.check_unique(descriptor)
             results.append(action(descriptor, repo))
-        except GateError as exc:
-            failures.append(GateFailure(exc.path or repo.rel(path), str(exc)))
-        except OSError as exc:
-            failures.append(GateFailure(repo.rel(path), f"{repo.rel(path)}: {exc.strerror or exc.__class__.__name__}"))
+        except Exception as exc:  # noqa: BLE001 (see dataset_failure)
+            failures.append(dataset_failure(repo.rel(path), exc))
     return results, failures
+
+
+def dataset_failure(shown: str, exc: Exception) -> GateFailure:
+    """What one dataset's failure says, the others still running: a GateError its own message, an OSError
+    its reason, a bug its class only (its message can quote the data; under --debug it raises)."""
+    if isinstance(exc, GateError):
+        return GateFailure(exc.path or shown, str(exc))
+    if isinstance(exc, OSError):
+        return GateFailure(shown, f"{shown}: {exc.strerror or exc.__class__.__name__}")
+    if errors.DEBUG or isinstance(exc, MemoryError):
+        raise exc
+    return GateFailure(shown, f"{shown}: {errors.internal(exc)}")
 
 
 def owning_descriptor(path: Path, repo: Repo) -> Path | None:
