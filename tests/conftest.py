@@ -22,6 +22,8 @@ os.environ["XDG_STATE_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test-
 os.environ.setdefault("GATE_CACHE_KEY", os.urandom(24).hex())
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+"""The tests' own files: golden reports, schemas, data."""
 # the `gate` processes the tests start read compiled modules: where PYTHONDONTWRITEBYTECODE is set each
 # would compile gate again (~0.1 s each); compiled here once (only files changed since are compiled)
 __import__("compileall").compile_dir(str(ROOT / "gate"), quiet=2)

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from _attack import EMAIL, SSN_ROWS, check, denies, ids, make_dataset, make_repo, write
+from _attack import EMAIL, SSN_ROWS, check, denies, ids, make_dataset, make_repo
 
 GLOB_ALL = "[data/*]"
 

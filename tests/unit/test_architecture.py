@@ -6,7 +6,9 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-GATE = Path(__file__).resolve().parent.parent / "gate"
+from conftest import ROOT
+
+GATE = ROOT / "gate"
 
 
 def _modules() -> dict[str, Path]:

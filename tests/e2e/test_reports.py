@@ -1,16 +1,16 @@
-"""Report formats: SARIF validates against the official 2.1.0 schema, JUnit parses, GitHub annotates."""
+"""Report formats through the CLI: SARIF validates against the official 2.1.0 schema, JUnit parses,
+GitHub annotates."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import pytest
 
-from conftest import PINNED, EXAMPLE_REPO, EXAMPLES, NOW, run_gate, write
+from conftest import EXAMPLES, EXAMPLE_REPO, NOW, PINNED, TESTS, run_gate, write
 
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((TESTS / "schemas" / "sarif-schema-2.1.0.json").read_text())
 DATASET_DIRS = sorted(p.parent for p in EXAMPLE_REPO.rglob("dataset.yaml"))
 
 
@@ -96,13 +96,6 @@ def test_github_annotations_and_step_summary(tmp_path):
     assert line.startswith("::error file=datasets/web-crawl/dataset.yaml,line=10,title=source.trust_below_minimum (high)::")
     text = summary.read_text()
     assert text.startswith("## gate: ❌ fail") and "| ✅ | `churn-2026q1` | — |" in text
-
-
-def test_github_escapes_workflow_command_data():
-    from gate.report.github import _data, _property
-
-    assert _data("50%\nnext") == "50%25%0Anext"
-    assert _property("a:b,c") == "a%3Ab%2Cc"
 
 
 def test_sarif_points_pii_results_at_the_data_rows():

@@ -6,15 +6,15 @@ with GATE_UPDATE_GOLDEN=1 after reviewing it."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
+from conftest import TESTS
 from gate import report
 from gate.policy.policyset import RuleInfo
 from gate.verdict import DatasetVerdict, GateFailure, Verdict, Violation
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = TESTS / "golden"
 SUFFIX = {"text": "txt", "json": "json", "sarif": "sarif", "junit": "xml", "github": "txt"}
 
 
@@ -80,7 +80,7 @@ def test_the_golden_verdict_covers_every_level_and_escapes_names():
     for golden in GOLDEN.glob("verdict.*"):
         assert "\x1b" not in golden.read_text(encoding="utf-8"), golden.name  # escaped, never raw
     sarif = json.loads((GOLDEN / "verdict.sarif").read_text(encoding="utf-8"))
-    schema = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((TESTS / "schemas" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     levels = {r["ruleId"]: r["level"] for r in sarif["runs"][0]["results"]}
     assert levels["facts.not_computed"] == "error" and levels["compliance.retention_ending"] == "warning"

@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import ENGINES, run_gate, write
+from conftest import ENGINES, TESTS, run_gate, write
 
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text())
+SARIF_SCHEMA = json.loads((TESTS / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
 BAD = """package gate.rules.dataset.acme
 
