@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import GateError
+
 DESCRIPTOR = "dataset.yaml"
 LOCK = "dataset.lock"
 _CHECK_VALUES = frozenset({"--policy", "--data", "--engine", "--opa-url", "--opa-token-file", "--ca-bundle", "--timeout",
@@ -22,8 +24,8 @@ OPTIONS = {"check": (_CHECK_VALUES, _CHECK_FLAGS), "manifest": (frozenset(), fro
            "pii": (frozenset({"--policy", "--data", "--engine"}), frozenset({"--no-builtin-policies"}))}
 
 
-class HookUsageError(Exception):
-    """The hook's arguments cannot be read unambiguously."""
+class HookUsageError(GateError):
+    """The hook's arguments cannot be read unambiguously (cli.main prints it: exit 2)."""
 
 
 def split_arguments(name: str, argv: list[str]) -> tuple[list[str], list[str]]:
@@ -120,7 +122,6 @@ def pii(files: list[str], extra: list[str]) -> int:
         return 0
     from .run.session import PII_RULES, Session
     from .model.descriptor import load_descriptor
-    from .errors import GateError
     from .facts.collect import pii_by_type
     from .facts.pii import scan_paths
     from .facts.pii.baseline import apply_baseline, load_baseline
@@ -217,8 +218,6 @@ def _policy_options(extra: list[str], root: Path):
     parser.add_argument("--no-builtin-policies", action="store_true")
     args, unknown = parser.parse_known_args(extra)
     if unknown:
-        from .errors import GateError
-
         raise GateError(f"hook pii: unknown option {unknown[0]!r}")
     return Options(policy_dirs=tuple(args.policy), data_files=tuple(args.data), engine=args.engine,
                    builtin_policies=not args.no_builtin_policies, repo_root=root)
@@ -233,8 +232,7 @@ def run(name: str, argv: list[str], run_check) -> int:
     try:
         extra, files = split_arguments(name, argv)
     except HookUsageError as exc:
-        print(f"gate: error: hook {name}: {exc}", file=sys.stderr)
-        return 2
+        raise HookUsageError(f"hook {name}: {exc.message}") from None
     if name == "check":
         return check(files, extra, run_check)
     return HOOKS[name](files, extra)

@@ -11,6 +11,7 @@ from .facts.pii import ScanResult, scan_paths
 from .facts.pii.baseline import BASELINE, apply_baseline, load_baseline
 from .facts.pii.marks import load_key
 from .repo import Repo
+from .verdict import Report
 
 _NOT_DATA = {DESCRIPTOR_NAME, MANIFEST_NAME, ".gate.yaml"}
 
@@ -73,6 +74,29 @@ def scan(paths: list[Path], repo: Repo, min_confidence: float,
     result = scan_paths(items, load_key(), min_confidence)
     apply_baseline(result, entries)
     return result, errors, entries
+
+
+def scan_report(paths: list[Path], repo: Repo, min_confidence: float, baseline: Path | None,
+                update_baseline: bool = False, reviewer: str | None = None, reason: str | None = None) -> Report:
+    """`gate scan pii`: the redacted body of the scan (findings, files, summary, errors); with
+    ``update_baseline`` every finding is written to the baseline and accepted. Exit 2 when a file could
+    not be read unambiguously (not a clean file), 1 on any finding not in the baseline."""
+    from .facts.pii.baseline import write_baseline
+    from .facts.pii.redact import Redactor
+
+    result, target_errors, entries = scan(paths or [repo.root], repo, min_confidence, baseline)
+    errors = target_errors + result.errors
+    notes = ()
+    if update_baseline:
+        where = baseline or default_baseline(repo)
+        count = write_baseline(where, result, entries, reviewer, reason)
+        notes = (f"baseline {repo.rel(where)}: {count} accepted finding(s)",)
+        result.baselined.extend(result.findings)
+        for file_result in result.files:
+            file_result.findings = []
+    body = Redactor().document({**result.to_json(), "errors": errors})
+    return Report(body, errors=len(errors) + int(bool(body["summary"]["problems"])), found=len(body["findings"]),
+                  notes=notes)
 
 
 def default_baseline(repo: Repo) -> Path:

@@ -11,6 +11,7 @@ from .model.descriptor import DESCRIPTOR_NAME, Descriptor, load_descriptor
 from .errors import GateError
 from .facts.files import FileRead, read_file
 from .repo import Repo
+from .verdict import Report
 
 
 def reads_for(path: Path, repo: Repo) -> tuple[list[FileRead], Descriptor | None]:
@@ -94,10 +95,10 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
     return body
 
 
-def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> dict[str, Any]:
+def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> Report:
     """The scan's facts judged by the policy's poisoning rules (poisoning.rego, with the thresholds of
     the policy data and ``data_files``), as `gate check` judges them: ``violations`` and the
-    ``thresholds`` applied are added to the body."""
+    ``thresholds`` applied are added to the body; exit 1 on any violation."""
     from .run.session import POISONING_RULES, Options, Session
 
     session = Session.open(Options(data_files=tuple(data_files), repo_root=repo.root))
@@ -107,5 +108,5 @@ def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> dic
         body["thresholds"] = session.data("org.poisoning", {})
     finally:
         session.close()
-    return body
+    return Report(body, found=len(body["violations"]))
 

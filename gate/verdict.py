@@ -177,3 +177,23 @@ class Verdict:
             "errors": [e.to_json() for e in self.errors],
             "notices": list(self.notices),
         }
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a command that decides nothing about a dataset (lint, a scan, policy test, impact,
+    audit verify), owning its exit code as Verdict does: 2 when something could not be read, checked or
+    run, 1 when the command found what it looks for, else 0."""
+
+    body: Any
+    """What the command renders (its JSON body, or the objects its renderers take)."""
+    errors: int = 0
+    """How many things could not be read, checked or run."""
+    found: int = 0
+    """How many things the command looks for it found (findings, violations, failed tests, flips)."""
+    notes: tuple[str, ...] = ()
+    """Lines for standard error that decide nothing (a baseline written, a coverage floor missed)."""
+
+    def exit_code(self) -> int:
+        """2 on any error, 1 when something was found, else 0."""
+        return 2 if self.errors else 1 if self.found else 0

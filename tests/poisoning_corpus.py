@@ -20,7 +20,7 @@ def sk(name):
     return X.astype(float), y
 
 
-def fired(facts, data=None):
+def policy_fires(facts, data=None):
     """The poisoning rules the shipped policy fires on these facts (the policy decides, not the facts)."""
     from gate.run.session import POISONING_RULES, Options, Session
 

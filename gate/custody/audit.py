@@ -188,6 +188,16 @@ class AuditLog:
                                         f"{checkpoint['seq']} (entries cut off the end)", count, head)
         return {"ok": True, "entries": count, "head": head, "first_bad_seq": None, "problem": None}
 
+    def verify_report(self, checkpoint: dict[str, Any] | None = None):
+        """`gate audit verify`: the walk of the chain (``body``: see verify); exit 2 when it does not verify
+        (the first bad entry and why in ``notes``)."""
+        from ..verdict import Report
+
+        result = self.verify(checkpoint)
+        if result["ok"]:
+            return Report(result)
+        return Report(result, errors=1, notes=(f"{self.path}: entry {result['first_bad_seq']}: {result['problem']}",))
+
     @staticmethod
     def _bad(seq: int, problem: str, count: int, head) -> dict[str, Any]:
         return {"ok": False, "entries": count, "head": head, "first_bad_seq": seq, "problem": problem}

@@ -226,6 +226,21 @@ def run(ref: str, policy_dirs: list[Path], builtin: bool, data_files: list[Path]
             head.close()
 
 
+def assess(base: str, paths: list[Path], corpus_dirs: list[Path], request_files: list[Path], audit_log: Path | None,
+           audit_key: bytes | None, options, now: str, fail_on_flip: bool = False):
+    """`gate policy impact`: every document of the corpus decided at ``base`` and on the working tree
+    (``body``: base, decisions, flips, errors); exit 2 when something could not be decided, 1 on a flip
+    when ``fail_on_flip``."""
+    from ..verdict import Report
+
+    documents, errors = build_corpus(paths, corpus_dirs, request_files, audit_log, audit_key, options)
+    flips, failed = run(base, list(options.policy_dirs), options.builtin_policies, list(options.data_files),
+                        options.engine, documents, now)
+    errors = errors + failed
+    return Report({"base": base, "decisions": len(documents), "flips": flips, "errors": errors},
+                  errors=len(errors), found=len(flips) if fail_on_flip else 0)
+
+
 def build_corpus(paths: list[Path], corpus_dirs: list[Path], request_files: list[Path], audit_log: Path | None,
                  audit_key: bytes | None, options) -> tuple[list[tuple[str, str, dict[str, Any]]], list[str]]:
     """The documents `gate policy impact` decides, and what could not be turned into one: recorded

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 
 import yaml
 
+from ..verdict import Report
 from . import Module, PolicySet
 
 COLLECTED = ("gate.rules.dataset.", "gate.rules.access.")
@@ -199,6 +200,13 @@ def _probe(engine: str, name: str, arity: int) -> bool:
     except Exception:  # noqa: BLE001 - an engine that cannot even run the probe: count it as lacking
         return False
     return True
+
+
+def lint_report(policies: PolicySet, engines: list[str]) -> Report:
+    """`gate policy lint`: the findings (with the module count and engines the renderers name); exit 1
+    when there is any."""
+    findings = lint(policies, engines)
+    return Report((findings, len(policies.modules), engines), found=len(findings))
 
 
 def lint(policies: PolicySet, engines: list[str]) -> list[Finding]:

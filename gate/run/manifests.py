@@ -18,7 +18,7 @@ from ..errors import GateError
 from ..facts.integrity import file_status
 from ..facts.view import OK, PENDING, build_view, escape_name
 from .lock import _digest, incoherent, locked, next_version, write_lock
-from ..verdict import DatasetVerdict, GateFailure, Verdict, Violation
+from ..verdict import DatasetVerdict, GateFailure, Report, Verdict, Violation
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,12 @@ def update_manifests(paths: list[Path], options: Options) -> tuple[list[LockUpda
         return LockUpdate(view.lock_path, len(manifest.files), changed, dropped)
 
     return for_each_dataset(paths, options, update)
+
+
+def update_report(paths: list[Path], options: Options) -> Report:
+    """`gate manifest update`: ``body`` {updated: [LockUpdate], errors: [GateFailure]}; exit 2 on any failure."""
+    updates, failures = update_manifests(paths, options)
+    return Report({"updated": updates, "errors": failures}, errors=len(failures))
 
 
 def verify_manifests(paths: list[Path], options: Options) -> Verdict:
@@ -118,3 +124,24 @@ def sign_manifests(paths: list[Path], options: Options, key_file: Path | None, k
         return view.lock_path, keyid_of(key.public_key()), version
 
     return for_each_dataset(paths, options, sign)
+
+
+def sign_report(paths: list[Path], options: Options, key_file: Path | None, key_env: str | None,
+                identity: list[Path] | None = None, passphrase_env: str | None = None,
+                data_files: tuple[Path, ...] = ()) -> Report:
+    """`gate manifest sign`: ``body`` {signed: [(lock, keyid, version)]}, the failures in ``notes``; exit 2
+    on any failure or when nothing was signed. With identities for sealed files, the facts bound to their
+    plaintext are computed with the fingerprint key and signers of the policy data (``data_files``)."""
+    from ..custody.sealing import identities_from
+
+    root = repo_for(paths, options).root
+    identities = identities_from(identity, passphrase_env, root)
+    settings = None
+    if identities:
+        session = Session.open(Options(repo_root=options.repo_root, data_files=tuple(data_files)))
+        try:
+            settings = session.settings(repo_root=root)
+        finally:
+            session.close()
+    signed, failures = sign_manifests(paths, options, key_file, key_env, identities, settings)
+    return Report({"signed": signed}, errors=len(failures) + int(not signed), notes=tuple(f.message for f in failures))

@@ -255,3 +255,10 @@ def test_internal_errors_are_one_line(tmp_path):
     # A report path inside a missing directory cannot be written: a clean error, not a traceback.
     _expect_error(run_gate("check", "examples/repo", "--output", str(tmp_path / "no" / "dir" / "r.json"),
                            "--now", NOW), "r.json")
+
+
+def test_a_hook_option_without_its_value_is_one_line_and_exit_2(tmp_path):
+    """The hooks raise; the command line's one error handler prints (exit 2, one line, no traceback)."""
+    proc = run_gate("hook", "check", "--policy", cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == ["gate: error: hook check: --policy needs a value"]

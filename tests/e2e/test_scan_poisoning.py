@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import EXAMPLE_REPO, run_gate, run_json, write
-from poisoning_corpus import bench, sk
+from poisoning_corpus import bench, policy_fires, sk
 
 
 # ---------------------------------------------------------------- methods on small, exact cases
@@ -87,7 +87,7 @@ def test_thresholds_come_from_policy_data(tmp_path):
     assert fired == ({"poisoning.high_risk"} if body["poisoning"]["suspicious_rate"] > 0.002 else set())
     assert code == (1 if fired else 0)
     # the same facts under the shipped thresholds: the decision moved with the policy data, not the facts
-    assert (body["poisoning"]["suspicious_rate"] > 0.002) and fired(body["poisoning"]) != fired
+    assert (body["poisoning"]["suspicious_rate"] > 0.002) and policy_fires(body["poisoning"]) != fired
 
 
 # ---------------------------------------------------------------- gate check

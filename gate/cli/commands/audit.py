@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..common import EXIT_ERROR, audit_key_options, emit, error
+from ..common import audit_key_options, emit, error
 
 
 def add(sub) -> None:
@@ -32,13 +32,13 @@ def run(args) -> int:
         emit(json.dumps(log.checkpoint(), sort_keys=True) + "\n", args.output)
         return 0
     checkpoint = log.load_checkpoint(args.checkpoint) if args.checkpoint else None
-    result = log.verify(checkpoint)
+    report = log.verify_report(checkpoint)
+    result = report.body
     if args.format == "json":
         emit(json.dumps(result, sort_keys=True, indent=1) + "\n", args.output)
     elif result["ok"]:
         head = result["head"] or {"seq": 0, "hash": "-"}
         emit(f"{args.log}: {result['entries']} entries verified; head {head['seq']} {head['hash'][:16]}\n", args.output)
-    if not result["ok"]:
-        error(f"{args.log}: entry {result['first_bad_seq']}: {result['problem']}")
-        return EXIT_ERROR
-    return 0
+    for note in report.notes:
+        error(note)
+    return report.exit_code()

@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..common import EXIT_ERROR, emit, error, jobs_option, key_source, render
+from ..common import emit, error, jobs_option, key_source, render
 
 
 def add(sub) -> None:
@@ -37,10 +37,11 @@ def add(sub) -> None:
 
 
 def run_update(args) -> int:
-    from ...run.manifests import update_manifests
+    from ...run.manifests import update_report
     from ...run.session import Options
 
-    updates, failures = update_manifests(list(args.paths), Options(repo_root=args.repo))
+    report = update_report(list(args.paths), Options(repo_root=args.repo))
+    updates, failures = report.body["updated"], report.body["errors"]
     if args.format == "json":
         body = {"updated": [u.__dict__ for u in updates], "errors": [f.to_json() for f in failures]}
         emit(json.dumps(body, indent=2, sort_keys=True) + "\n", args.output)
@@ -50,7 +51,7 @@ def run_update(args) -> int:
                     if u.dropped_signatures else "") for u in updates]
         lines += [f"ERROR  {f.message}" for f in failures]
         emit("\n".join(lines) + "\n", args.output)
-    return EXIT_ERROR if failures else 0
+    return report.exit_code()
 
 
 def run_verify(args) -> int:
@@ -61,22 +62,13 @@ def run_verify(args) -> int:
 
 
 def run_sign(args) -> int:
-    from ...custody.sealing import identities_from
-    from ...run.manifests import sign_manifests
-    from ...run.session import Options, Session, repo_for
+    from ...run.manifests import sign_report
+    from ...run.session import Options
 
-    options = Options(repo_root=args.repo)
-    root = repo_for(list(args.paths), options).root
-    identities = identities_from(args.identity, args.passphrase_env, root)
-    settings = None
-    if identities:
-        session = Session.open(Options(repo_root=args.repo, data_files=tuple(args.data)))
-        try:
-            settings = session.settings(repo_root=root)
-        finally:
-            session.close()
-    signed, failures = sign_manifests(list(args.paths), options, args.key_file, args.key_env, identities, settings)
-    sys.stdout.write("".join(f"signed  {path}  as {keyid[:16]}, version {version}\n" for path, keyid, version in signed))
-    for failure in failures:
-        error(failure.message)
-    return EXIT_ERROR if failures or not signed else 0
+    report = sign_report(list(args.paths), Options(repo_root=args.repo), args.key_file, args.key_env, args.identity,
+                         args.passphrase_env, tuple(args.data))
+    sys.stdout.write("".join(f"signed  {path}  as {keyid[:16]}, version {version}\n"
+                             for path, keyid, version in report.body["signed"]))
+    for note in report.notes:
+        error(note)
+    return report.exit_code()

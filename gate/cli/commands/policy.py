@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ...errors import GateError
-from ..common import EXIT_ERROR, audit_key_options, emit, error, options, policy_options
+from ..common import audit_key_options, emit, error, options, policy_options
 
 
 def add(sub) -> None:
@@ -86,14 +86,13 @@ def _policy_set(builtin: bool, dirs: list[Path], what: str, data_files=(), bundl
 
 def run_lint(args) -> int:
     from ...engine import installed_engines
-    from ...policy.lint import lint, render_json, render_sarif, render_text
+    from ...policy.lint import lint_report, render_json, render_sarif, render_text
 
     policies = _policy_set(not args.no_builtin_policies, list(args.dirs) + list(args.policy), "nothing to lint")
-    engines = installed_engines()
-    findings = lint(policies, engines)
+    report = lint_report(policies, installed_engines())
     render = {"text": render_text, "json": render_json, "sarif": render_sarif}[args.format]
-    emit(render(findings, len(policies.modules), engines), args.output)
-    return 1 if findings else 0
+    emit(render(*report.body), args.output)
+    return report.exit_code()
 
 
 def run_docs(args) -> int:
@@ -116,7 +115,7 @@ def run_docs(args) -> int:
 
 
 def run_impact(args) -> int:
-    from ...policy.impact import build_corpus, render_text, run
+    from ...policy.impact import assess, render_text
     from ...run.session import repo_for, utc_now_text
 
     run_options = options(args)
@@ -125,19 +124,15 @@ def run_impact(args) -> int:
         from ...custody.audit import load_key
 
         audit_key = load_key(args.audit_key_file, args.audit_key_env, repo_for(list(args.paths), run_options).root)
-    documents, errors = build_corpus(list(args.paths), list(args.corpus), list(args.request), args.audit_log,
-                                     audit_key, run_options)
-    flips, failed = run(args.base, list(run_options.policy_dirs), run_options.builtin_policies,
-                        list(run_options.data_files), run_options.engine, documents, utc_now_text(run_options.now))
-    errors += failed
+    report = assess(args.base, list(args.paths), list(args.corpus), list(args.request), args.audit_log, audit_key,
+                    run_options, utc_now_text(run_options.now), args.fail_on_flip)
+    flips, errors = report.body["flips"], report.body["errors"]
     if args.format == "json":
-        body = {"base": args.base, "decisions": len(documents), "flips": [f.to_json() for f in flips], "errors": errors}
+        body = {**report.body, "flips": [f.to_json() for f in flips]}
         emit(json.dumps(body, indent=2, sort_keys=True) + "\n", args.output)
     else:
-        emit(render_text(flips, len(documents), errors, args.base), args.output)
-    if errors:
-        return EXIT_ERROR
-    return 1 if flips and args.fail_on_flip else 0
+        emit(render_text(flips, report.body["decisions"], errors, args.base), args.output)
+    return report.exit_code()
 
 
 def run_bundle(args) -> int:
@@ -154,31 +149,19 @@ def run_bundle(args) -> int:
 
 
 def run_test(args) -> int:
-    from ...policy.coverage import line_coverage, ranges
-    from ...run.session import Session
+    from ...policy.coverage import ranges
+    from ...run.policytest import run_policy_tests
 
-    session = Session.open(options(args))
-    try:
-        if session.policies is None:
-            raise GateError("policy test needs local policies; it does not run against opa-server")
-        session.engine.coverage_enabled = bool(args.coverage or args.min_coverage is not None)
-        results = session.engine.run_tests(session.policies)
-        coverage = line_coverage(session.engine, session.policies) if session.engine.coverage_enabled else None
-    finally:
-        session.close()
-    if not results:
-        raise GateError("no test_ rules found in *_test.rego modules")
-    counts = {"pass": 0, "fail": 0, "error": 0}
-    for r in results:
-        counts[r.outcome] += 1
     if args.format not in ("text", "json", "junit"):
         raise GateError(f"policy test writes text, json or junit, not {args.format}")
+    report = run_policy_tests(options(args), args.coverage, args.min_coverage)
+    engine, results, counts, coverage = (report.body[k] for k in ("engine", "results", "counts", "coverage"))
     if args.format == "junit":
         from ...report.tests import junit
 
-        text = junit(results, session.engine.name)
+        text = junit(results, engine)
     elif args.format == "json":
-        body = {"engine": session.engine.name, "policy_digest": session.digest, "counts": counts,
+        body = {"engine": engine, "policy_digest": report.body["policy_digest"], "counts": counts,
                 "tests": [r.__dict__ for r in results]}
         if coverage is not None:
             body["coverage"] = coverage
@@ -195,13 +178,9 @@ def run_test(args) -> int:
                 lines.append(f"COVER {entry['percent']:5.1f}%  {name}  ({entry['covered']}/{entry['lines']})"
                              + (f"  not covered: {missed}" if missed else ""))
             lines.append(f"coverage {coverage['percent']:.1f}% ({coverage['covered']}/{coverage['lines']} lines)")
-        lines.append(f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors "
-                     f"(engine {session.engine.name})")
+        lines.append(f"{counts['pass']} passed, {counts['fail']} failed, {counts['error']} errors (engine {engine})")
         text = "\n".join(lines) + "\n"
     emit(text, args.output)
-    if counts["error"]:
-        return EXIT_ERROR
-    if coverage is not None and args.min_coverage is not None and coverage["percent"] < args.min_coverage:
-        error(f"line coverage {coverage['percent']:.1f}% is below --min-coverage {args.min_coverage:g}%")
-        return 1
-    return 1 if counts["fail"] else 0
+    for note in report.notes:
+        error(note)
+    return report.exit_code()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ...errors import GateError
-from ..common import EXIT_ERROR, emit, jobs_option
+from ..common import emit, jobs_option
 
 
 def add(sub) -> None:
@@ -54,9 +54,7 @@ def add(sub) -> None:
 
 
 def run_pii(args) -> int:
-    from ...facts.pii.baseline import write_baseline
-    from ...facts.pii.redact import Redactor
-    from ...pii import default_baseline, scan
+    from ...pii import default_baseline, scan_report
     from ...report.scans import pii_json, pii_text
     from ...repo import Repo, find_root
 
@@ -65,19 +63,11 @@ def run_pii(args) -> int:
     paths = list(args.paths)
     repo = Repo.at(args.repo if args.repo else find_root(paths[0] if paths else Path.cwd()))
     baseline = None if args.no_baseline else (args.baseline or default_baseline(repo))
-    result, target_errors, entries = scan(paths or [repo.root], repo, args.min_confidence, baseline)
-    errors = target_errors + result.errors
-    if args.update_baseline:
-        count = write_baseline(baseline or default_baseline(repo), result, entries, args.reviewer, args.reason)
-        sys.stderr.write(f"baseline {repo.rel(baseline or default_baseline(repo))}: {count} accepted finding(s)\n")
-        result.baselined.extend(result.findings)
-        for file_result in result.files:
-            file_result.findings = []
-    body = Redactor().document({**result.to_json(), "errors": errors})
-    emit(pii_json(body) if args.format == "json" else pii_text(body), args.output)
-    if errors or body["summary"]["problems"]:
-        return EXIT_ERROR  # a file that cannot be read unambiguously is not a clean file
-    return 1 if body["findings"] else 0
+    report = scan_report(paths, repo, args.min_confidence, baseline, args.update_baseline, args.reviewer, args.reason)
+    for note in report.notes:
+        sys.stderr.write(note + "\n")
+    emit(pii_json(report.body) if args.format == "json" else pii_text(report.body), args.output)
+    return report.exit_code()
 
 
 def run_poisoning(args) -> int:
@@ -87,8 +77,9 @@ def run_poisoning(args) -> int:
 
     repo = Repo.at(args.repo if args.repo else find_root(args.path))
     features = tuple(f.strip() for f in args.features.split(",") if f.strip()) if args.features else ()
-    body = judge(run_scan(args.path, repo, args.label, args.text, features, args.reference, args.all_scores),
-                 tuple(args.data), repo)
+    report = judge(run_scan(args.path, repo, args.label, args.text, features, args.reference, args.all_scores),
+                   tuple(args.data), repo)
+    body = report.body
     emit(json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n" if args.format == "json"
          else poisoning_text(body), args.output)
-    return 1 if body["violations"] else 0
+    return report.exit_code()

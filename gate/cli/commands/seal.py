@@ -5,8 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ...errors import GateError
-from ..common import EXIT_ERROR, error, jobs_option, options, policy_options
+from ..common import error, jobs_option, options, policy_options
 
 
 def add(sub) -> None:
@@ -38,49 +37,25 @@ def add(sub) -> None:
 
 
 def run_seal(args) -> int:
-    from ...custody import sealing
-    from ...run.datasets import for_each_dataset
-    from ...run.session import Options, Session, repo_for
+    from ...run.seal import seal_paths
 
-    if not 10 <= args.work_factor <= 22:
-        raise GateError("--work-factor must be between 10 and 22")
-    plain = Options(repo_root=args.repo)
-    repo = repo_for(list(args.paths), plain)
-    recipients = sealing.recipients_from(args.recipient, args.recipients_file, args.passphrase_env, args.work_factor)
-    # with a passphrase the sealed file is opened again and compared before the plain one goes
-    verify = sealing.identities_from(None, args.passphrase_env, None) if args.passphrase_env else None
-    session = Session.open(options(args))  # the fingerprint key and signers the bound facts are computed with
-    try:
-        settings = session.settings(repo_root=repo.root)
-    finally:
-        session.close()
-    results, failures = for_each_dataset(list(args.paths), plain,
-                                         lambda d, r: sealing.seal_dataset(d, r, recipients, verify, settings))
-    for result in results:
+    report = seal_paths(list(args.paths), options(args), args.recipient, args.recipients_file, args.passphrase_env,
+                        args.work_factor)
+    for result in report.body:
         note = f"; {result.dropped_signatures} signature(s) dropped: re-sign" if result.dropped_signatures else ""
         sys.stdout.write(f"sealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)){note}\n")
-    for failure in failures:
-        error(failure.message)
-    return EXIT_ERROR if failures else 0
+    for note in report.notes:
+        error(note)
+    return report.exit_code()
 
 
 def run_unseal(args) -> int:
-    from ...custody import sealing
-    from ...run.datasets import for_each_dataset
-    from ...run.session import Session, repo_for
+    from ...run.seal import unseal_paths
 
-    run_options = options(args)
-    repo = repo_for(list(args.paths), run_options)
-    out = sealing.unseal_directory(args.out, repo)
-    identities = sealing.identities_from(args.identity, args.passphrase_env, repo.root)
-    session = Session.open(run_options)
-    try:
-        results, failures = for_each_dataset(list(args.paths), run_options, lambda d, r: sealing.unseal_dataset(
-            d, r, identities, out, session, force=args.force))
-    finally:
-        session.close()
+    report = unseal_paths(list(args.paths), options(args), args.out, args.identity, args.passphrase_env, args.force)
+    out, results = report.body
     for result in results:
         sys.stdout.write(f"unsealed  {result.dataset}  {result.path}  ({len(result.files)} file(s)) into {out}\n")
-    for failure in failures:
-        error(failure.message)
-    return EXIT_ERROR if failures else 0
+    for note in report.notes:
+        error(note)
+    return report.exit_code()

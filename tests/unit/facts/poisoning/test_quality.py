@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from poisoning_corpus import bench, fired, sk
+from poisoning_corpus import bench, policy_fires, sk
 
 
 def _mc(n=6000, seed=7):
@@ -44,7 +44,7 @@ def test_backdoor_is_found_and_named(name):
     named = {t["feature"] for t in facts["triggers"]} | {v["feature"] for t in facts["triggers"] for v in t["shared_values"]}
     assert set(stamped) <= named, facts["triggers"]
     assert all(t["label"] == "0" for t in facts["triggers"])
-    assert {"poisoning.backdoor_trigger", "poisoning.high_risk"} & fired(facts) and "risk" not in facts
+    assert {"poisoning.backdoor_trigger", "poisoning.high_risk"} & policy_fires(facts) and "risk" not in facts
     # cleanlab alone misses it: the model learns the trigger (why gate looks for triggers at all)
     # (on wine's 178 rows the 5 stamped rows are few enough for the model not to learn the stamp)
     cl_score, _ = bench.cleanlab_scores(Xb, yb)
@@ -60,7 +60,7 @@ def test_clean_controls_are_quiet(name):
     result = bench.gate_scores(bench.frame(X, y))
     facts = result.facts
     assert result.flagged.mean() <= 0.015
-    assert fired(facts) == set()
+    assert policy_fires(facts) == set()
     assert facts["triggers"] == []
 
 
