@@ -19,7 +19,11 @@ os.environ["XDG_CONFIG_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test
 os.environ["XDG_STATE_HOME"] = __import__("tempfile").mkdtemp(prefix="gate-test-state-")
 # an authenticated fact cache, as a CI secret gives one: facts of unchanged files are reused in CI mode
 # too (tests of the cache itself set or clear it explicitly)
-os.environ.setdefault("GATE_CACHE_KEY", os.urandom(24).hex())
+# (one key for the whole run: with pytest-xdist every worker derives it from the run's id, so that the
+# gate processes of two workers deciding the same example repository authenticate each other's rows)
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+os.environ.setdefault("GATE_CACHE_KEY", __import__("hashlib").sha256(_RUN.encode()).hexdigest()[:48] if _RUN
+                      else os.urandom(24).hex())
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
