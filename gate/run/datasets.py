@@ -132,7 +132,8 @@ class DatasetIndex:
         cached = _INDEXES.get(str(repo.root))
         if cached is not None and not cached.broken and dataset_id not in cached.duplicates:
             descriptor = cached.by_id.get(dataset_id)
-            if descriptor is not None and _unchanged(cached.own_stamps.get(str(descriptor.path), (("", False, 0),))):
+            stamps = cached.own_stamps.get(str(descriptor.path)) if descriptor is not None else None
+            if stamps and _unchanged(stamps):
                 return descriptor
         return cls.build(repo).find(dataset_id)
 
@@ -197,4 +198,4 @@ def _unchanged(stamps) -> bool:
 
 def find_dataset(dataset_id: str, repo: Repo) -> Descriptor | None:
     """The descriptor with this id in the repository (see DatasetIndex.find)."""
-    return DatasetIndex.lookup(repo, dataset_id)
+    return DatasetIndex.build(repo).find(dataset_id)

@@ -76,11 +76,12 @@ def parse_now(text: str | None, what: str = "--now") -> datetime | None:
 
 def utc_now_text(now: datetime | None) -> str:
     """RFC 3339 UTC text (seconds) of the decision time."""
+    global _NOW_TEXT
     if now is None:
-        second = int(time.time())
-        if _NOW_TEXT[0] != second:
-            _NOW_TEXT[:] = [second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
-        return _NOW_TEXT[1]
+        second, cached = int(time.time()), _NOW_TEXT  # one tuple read once: a second and its own text
+        if cached[0] != second:
+            cached = _NOW_TEXT = (second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return cached[1]
     try:
         moment = now.astimezone(timezone.utc)
     except (OverflowError, ValueError):
@@ -89,7 +90,7 @@ def utc_now_text(now: datetime | None) -> str:
 
 
 # the current second and its text: a process deciding many requests formats the time once a second
-_NOW_TEXT: list = [None, ""]
+_NOW_TEXT: tuple[int | None, str] = (None, "")
 
 
 LEVELS = ("deny", "warn", "waived", "error")
