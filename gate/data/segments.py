@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterator
+from itertools import accumulate
+from typing import TYPE_CHECKING, Iterator, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 NAMES_COLUMN = "(column names and keys)"
 """The column of a names segment; findings there are at row -1."""
@@ -31,9 +33,11 @@ class Segment:
     """Column header or dotted JSON key; None for text."""
     data: bytes | memoryview
     """The values separated by newlines (a memoryview over Arrow's buffer when built by Arrow)."""
-    starts: np.ndarray
-    """Offset in ``data`` where each value starts (ascending)."""
-    rows: np.ndarray
+    starts: "np.ndarray | list[int]"
+    """Offset in ``data`` where each value starts (ascending): an int64 array for the values of a part
+    read by Arrow or as text, a list for a segment built from Python values (``segment_of``), so that
+    scanning names needs no numpy."""
+    rows: "np.ndarray | list[int]"
     """0-based record index of each value (-1 for names)."""
     non_empty: int
     """How many of the values are non-empty (for PII-column shares)."""
@@ -47,32 +51,31 @@ class Segment:
     def values(self) -> list[bytes]:
         """The values, one bytes object each (for tests and small segments)."""
         data = bytes(self.data)
-        ends = list(self.starts[1:] - 1) + [len(data) - 1 if self.terminated else len(data)]
-        return [data[int(s):int(e)] for s, e in zip(self.starts, ends)]
+        starts = [int(s) for s in self.starts]
+        ends = [s - 1 for s in starts[1:]] + [len(data) - 1 if self.terminated else len(data)]
+        return [data[s:e] for s, e in zip(starts, ends)]
 
 
-def segment_of(column: str | None, values: list[bytes], rows) -> Segment:
-    """A segment from Python byte strings."""
-    lengths = np.fromiter((len(v) + 1 for v in values), dtype=np.int64, count=len(values))
-    starts = np.zeros(len(values), dtype=np.int64)
-    if len(values) > 1:
-        np.cumsum(lengths[:-1], out=starts[1:])
+def segment_of(column: str | None, values: list[bytes], rows: Sequence[int]) -> Segment:
+    """A segment from Python byte strings; its offsets and rows are Python lists."""
+    starts = [0, *accumulate(len(v) + 1 for v in values[:-1])] if values else []
     data = b"\n".join(values) + b"\n"
-    longest = int(lengths.max()) - 1 if len(values) else 0
-    return Segment(column, data, starts, np.asarray(rows, dtype=np.int64), int(np.count_nonzero(lengths > 1)),
-                   trivial=longest <= 3)
+    longest = max(map(len, values), default=0)
+    return Segment(column, data, starts, [int(r) for r in rows], sum(1 for v in values if v), trivial=longest <= 3)
 
 
 def segments(part) -> Iterator[Segment]:
     """Every value of a part, as segments."""
+    import numpy as np
+
     if part.kind == "table":
         rows = np.arange(part.first_row, part.first_row + part.table.num_rows, dtype=np.int64)
         names: list[str] = list(part.table.schema.names)
         for name, column in zip(part.table.schema.names, part.table.columns):
             yield from arrow_segments(name, column, rows, names)
         if names:
-            yield segment_of(NAMES_COLUMN, [n.encode("utf-8", "surrogateescape") for n in dict.fromkeys(names)],
-                             np.full(len(dict.fromkeys(names)), -1))
+            unique = [n.encode("utf-8", "surrogateescape") for n in dict.fromkeys(names)]
+            yield segment_of(NAMES_COLUMN, unique, [-1] * len(unique))
     elif part.kind == "records":
         yield from _record_segments(part.records, part.rows)
     else:
@@ -81,6 +84,8 @@ def segments(part) -> Iterator[Segment]:
 
 def text_segment(body: bytes, first_line: int) -> Segment:
     """Lines of text as one segment (a value per line)."""
+    import numpy as np
+
     if not body.endswith(b"\n"):
         body += b"\n"
     array = np.frombuffer(body, dtype=np.uint8)
@@ -93,6 +98,7 @@ def text_segment(body: bytes, first_line: int) -> Segment:
 
 def _binary_scalar(value: bytes):
     """An Arrow binary scalar built from buffers (pa.scalar() would import pandas on every run)."""
+    import numpy as np
     import pyarrow as pa
 
     offsets = pa.py_buffer(np.array([0, len(value)], dtype=np.int32))
@@ -103,6 +109,7 @@ def arrow_segments(name: str, array, rows: np.ndarray, names: list[str]) -> Iter
     """Flatten any Arrow type: struct fields become dotted names, list items (all of them) ``name[]``,
     map keys ``name{key}`` and values ``name{}``; every scalar is rendered as text. Struct field
     names are added to ``names``."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -144,6 +151,7 @@ def arrow_segments(name: str, array, rows: np.ndarray, names: list[str]) -> Iter
 
 def _as_binary(array):
     """Any scalar array as binary text (numbers, booleans, dates, decimals ...)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -171,6 +179,7 @@ def _as_binary(array):
 
 def _arrow_segment(column: str, array, rows: np.ndarray) -> Segment | None:
     """A segment straight from an Arrow binary array: Arrow's binary_join builds the buffer in C++."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -218,7 +227,7 @@ def _record_segments(records: list, rows: list[int]) -> Iterator[Segment]:
         segment = segment_of(name, values, owners)
         yield segment
     if keys:
-        yield segment_of(NAMES_COLUMN, [k.encode("utf-8", "surrogatepass") for k in keys], np.full(len(keys), -1))
+        yield segment_of(NAMES_COLUMN, [k.encode("utf-8", "surrogatepass") for k in keys], [-1] * len(keys))
 
 
 def scalar_text(value) -> bytes:

@@ -94,3 +94,42 @@ def test_no_cache_writes_nothing(data_repo):
     directory = data_repo("nc", lock=False)
     run_gate("check", str(directory), "--no-cache", env={"CI": ""})
     assert not (data_repo.root / ".gate" / "cache").exists()
+
+
+
+_HEAVY = """
+import sys
+from gate.cli.main import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+print("exit", code, *sorted({m.split(".")[0] for m in sys.modules} & {"numpy", "pyarrow", "pandas", "sklearn", "scipy"}))
+"""
+
+
+def test_a_decision_from_cached_facts_loads_no_data_libraries(data_repo):
+    """The first decision is cheap when the facts are cached: no reader, no table library is imported
+    (the file names and the facts themselves are still scanned for PII, without numpy)."""
+    import subprocess
+    import sys
+
+    directory = data_repo("cached")
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("CI", None)
+
+    def loaded(*args: str) -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", _HEAVY, *args, str(directory)], env=env, capture_output=True,
+                              text=True, timeout=120)
+        return proc.stdout.splitlines()[-1].split()
+
+    assert loaded("check", "--no-cache")[:3] == ["exit", "0", "numpy"]  # computed: the file was read
+    assert loaded("check")[:2] == ["exit", "0"]
+    assert loaded("check") == ["exit", "0"]  # from the cache: nothing of the data stack
+    os.rename(directory / "data" / "part-0.csv", directory / "data" / "jane.doe@example.org.csv")
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    loaded("check")
+    outcome = loaded("check")
+    code, body = run_json("check", str(directory), "--no-cache")
+    assert code == 1 and "pii.type_not_allowed" in {v["id"] for v in body["datasets"][0]["violations"]}, body
+    assert outcome == ["exit", "1"]  # the PII file name, found from the cache without numpy

@@ -13,8 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
-import numpy as np
-
 from ...data.segments import NAMES_COLUMN, Segment, segment_of, segments as part_segments
 from ...errors import GateError
 from .context import is_secret_column
@@ -127,10 +125,16 @@ class Scanner:
         if not raw and not secret_column:
             return []
         data = segment.data
-        starts = segment.starts.tolist()
         raw.sort(key=lambda m: (m[0], -m[2]))
-        units = (np.searchsorted(segment.starts, np.fromiter((m[2] - 1 for m in raw), np.int64, len(raw)),
-                                 side="right") - 1).tolist()
+        if isinstance(segment.starts, list):  # a few Python values (names): no numpy
+            starts = segment.starts
+            units = [bisect_right(starts, m[2] - 1) - 1 for m in raw]
+        else:
+            import numpy as np
+
+            starts = segment.starts.tolist()
+            units = (np.searchsorted(segment.starts, np.fromiter((m[2] - 1 for m in raw), np.int64, len(raw)),
+                                     side="right") - 1).tolist()
         hits: dict[tuple[int, int], list[int]] = defaultdict(list)
         # Longest end first: shorter ends inside a span already found (a JWT reports one end per
         # character past its minimum) share its start, so they skip the regex search.
@@ -167,7 +171,7 @@ class Scanner:
         column names, descriptor fields), the most confident first; names are short and few."""
         if not names:
             return []
-        segment = segment_of(column, [n.encode("utf-8", "surrogateescape") for n in names], np.full(len(names), -1))
+        segment = segment_of(column, [n.encode("utf-8", "surrogateescape") for n in names], [-1] * len(names))
         out = []
         for confidence, unit, start, end, kind, normalized, text in sorted(self._candidates(segment),
                                                                            key=lambda c: -c[0]):

@@ -40,3 +40,30 @@ def test_keyword_list_keeps_up_with_detect_secrets():
 
     missing = {w for w in DENYLIST if w.isascii()} - set(SECRET_KEYWORDS)
     assert not missing
+
+
+def test_a_segment_of_python_values_finds_what_an_array_segment_finds():
+    """Names and a few values are scanned through lists (no numpy); the same values as an array
+    segment give the same findings, at the same rows."""
+    import numpy as np
+
+    from gate.data.segments import Segment, segment_of, text_segment
+    from gate.facts.pii import Scanner
+
+    values = [b"", b"id", b"jane.doe@example.org", b"x", b"call +44 20 7946 0958 now", b"AKIAIOSFODNN7EXAMPLE",
+              b"4111 1111 1111 1111"]
+    listed = segment_of("notes", values, [7, 8, 9, 10, 11, 12, 13])
+    assert isinstance(listed.starts, list) and listed.values() == values
+    text = text_segment(b"\n".join(values), 7)
+    arrayed = Segment("notes", text.data, text.starts, text.rows, text.non_empty)
+    assert isinstance(arrayed.starts, np.ndarray) and arrayed.values() == values
+    assert listed.non_empty == arrayed.non_empty == 6
+    scanner = Scanner(b"k" * 32)
+
+    def found(segment):
+        return sorted((f.row, f.type, f.preview, f.fingerprint) for f in scanner.scan_segment(segment, "f"))
+
+    assert found(listed) == found(arrayed)
+    assert {(row, kind) for row, kind, _, _ in found(listed)} >= {(9, "EMAIL"), (11, "PHONE"), (13, "CREDIT_CARD")}
+    assert [kind for _, kind, _ in scanner.find_in_names(["ok", "jane.doe@example.org.csv"])] == ["EMAIL"]
+    assert segment_of("empty", [], []).values() == [] and scanner.scan_segment(segment_of("e", [], []), "f") == []
