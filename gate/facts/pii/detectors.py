@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable
 
 from .context import column_signal, nearby_signal
+from .secrets import SECRET_PATTERNS
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,12 @@ def _with_context(kind: str, base: float, column: str | None, before: bytes, *, 
 _TLD = re.compile(r"^[A-Za-z]{2,24}$")
 
 
+_URL_USERINFO = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@]*:$")
+
+
 def _email(text: str, column, before, after) -> tuple[str, float, str] | None:
+    if before.endswith(b":") and _URL_USERINFO.search(before):
+        return None  # https://user:password@host: a password and a host, not an address (secrets.py)
     local, _, domain = text.rpartition("@")
     if not local or len(local) > 64 or local[0] == "." or local[-1] == "." or ".." in local:
         return None
@@ -317,92 +321,7 @@ def _dob(text: str, column, before, after) -> tuple[str, float, str] | None:
     return "DATE_OF_BIRTH", 0.9, "%04d-%02d-%02d" % parts
 
 
-# ---------------------------------------------------------------- SECRET
-def shannon_entropy(value: str) -> float:
-    """Bits per character (detect-secrets' measure)."""
-    if not value:
-        return 0.0
-    counts = Counter(value)
-    length = len(value)
-    return -sum(c / length * math.log2(c / length) for c in counts.values())
-
-
-_PLACEHOLDER = re.compile(r"^(?:\*+|x+|X+|\.+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%\(?\w+\)?s?|changeme|change_me|"
-                          r"password|secret|redacted|null|none|true|false|example|your[_-]?\w*|todo|tbd|\?+)$", re.I)
-
-
-def _known_secret(text: str, column, before, after) -> tuple[str, float, str] | None:
-    return "SECRET", 0.95, text
-
-
-def _private_key(text: str, column, before, after) -> tuple[str, float, str] | None:
-    return "SECRET", 0.99, text
-
-
-def _jwt(text: str, column, before, after) -> tuple[str, float, str] | None:
-    import base64
-    import json as _json
-
-    head = text.split(".", 1)[0]
-    try:
-        decoded = _json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, TypeError):
-        return None
-    if not isinstance(decoded, dict) or "alg" not in decoded:
-        return None
-    return "SECRET", 0.9, text
-
-
-_ASSIGNMENT = re.compile(r"""[:=]\s*["']?([^\s"',;]+)""")
-
-
-def _keyword_assignment(text: str, column, before, after) -> tuple[str, float, str] | None:
-    match = _ASSIGNMENT.search(text)
-    if not match:
-        return None
-    value = match.group(1)
-    if len(value) < 8 or _PLACEHOLDER.match(value) or value.isdigit() and len(value) < 12:
-        return None
-    entropy = shannon_entropy(value)
-    if entropy < 2.5:
-        return None
-    confidence = 0.9 if entropy >= 3.5 else 0.75 if entropy >= 3.0 else 0.55
-    return "SECRET", confidence, value
-
-
-def _bearer(text: str, column, before, after) -> tuple[str, float, str] | None:
-    token = text.split(None, 1)[-1]
-    if token.startswith("eyJ") or shannon_entropy(token) < 3.0:
-        return None  # JWTs are found (and checked) by their own pattern
-    return "SECRET", 0.85, token
-
-
-def secret_cell(value: str) -> tuple[str, float, str] | None:
-    """A value in a column named like a credential."""
-    value = value.strip().strip("\"'")
-    if len(value) < 8 or _PLACEHOLDER.match(value) or " " in value:
-        return None
-    entropy = shannon_entropy(value)
-    if entropy < 2.5:
-        return None
-    return "SECRET", 0.9 if entropy >= 3.0 else 0.7, value
-
-
-# detect-secrets' KeywordDetector denylist (its ASCII entries; a test keeps this in step with the
-# installed detect-secrets), plus token words; written out so the hook does not import detect-secrets.
-SECRET_KEYWORDS = (
-    "api_?key", "auth_?key", "service_?key", "account_?key", "db_?key", "database_?key", "priv_?key",
-    "private_?key", "client_?key", "db_?pass", "database_?pass", "key_?pass", "password", "passwd", "pwd",
-    "secret", "contrasena",
-    "token", "api_?secret", "access_?key", "secret_?key", "client_?secret", "auth_?token", "bearer",
-)
-
-
-def _keywords() -> bytes:
-    words = sorted({w.replace("_?", "[_-]?") for w in SECRET_KEYWORDS})
-    return ("(?:" + "|".join(words) + ")").encode()
-
-
+# ---------------------------------------------------------------- SECRET: gate/facts/pii/secrets.py
 _MONTH = rb"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -425,18 +344,5 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("date_slash", rb"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}\b", _dob),
     Pattern("date_words", rb"\b" + _MONTH + rb"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b", _dob),
     Pattern("date_words_dmy", rb"\b\d{1,2} " + _MONTH + rb"\.?,? (?:19|20)\d{2}\b", _dob),
-    Pattern("aws_key", rb"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b", _known_secret),
-    Pattern("github_token", rb"\bgh[pousr]_[A-Za-z0-9]{36,255}\b", _known_secret),
-    Pattern("slack_token", rb"\bxox[abposr]-[A-Za-z0-9-]{10,72}", _known_secret),
-    Pattern("stripe_key", rb"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,99}\b", _known_secret),
-    Pattern("google_api_key", rb"\bAIza[0-9A-Za-z_-]{35}", _known_secret),
-    Pattern("openai_key", rb"\bsk-(?:proj-|live-)?[A-Za-z0-9_-]{32,}\b", _known_secret),
-    Pattern("github_pat", rb"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", _known_secret),
-    Pattern("slack_webhook", rb"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
-            _known_secret),
-    Pattern("bearer", rb"\bbearer\s+[A-Za-z0-9._~+/-]{20,}=*", _bearer, caseless=True),
-    Pattern("private_key", rb"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----", _private_key),
-    Pattern("jwt", rb"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b", _jwt),
-    Pattern("keyword", _keywords() + rb"[A-Za-z0-9_-]*[\"']?\s*[:=]{1,2}\s*[\"']?[^\s\"',;]{8,}",
-            _keyword_assignment, caseless=True),
+    *(Pattern(name, regex, validate, caseless) for name, regex, validate, caseless, _ in SECRET_PATTERNS),
 )

@@ -16,7 +16,8 @@ from typing import Any, Iterable
 from ...data.segments import NAMES_COLUMN, Segment, segment_of, segments as part_segments
 from ...errors import GateError
 from .context import is_secret_column
-from .detectors import PATTERNS, secret_cell
+from .detectors import PATTERNS
+from .secrets import secret_cell
 from .model import PII_TYPES, FileResult, Finding
 from .marks import fingerprint, preview
 

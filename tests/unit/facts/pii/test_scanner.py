@@ -36,7 +36,7 @@ def test_keyword_list_keeps_up_with_detect_secrets():
     pytest.importorskip("detect_secrets")
     from detect_secrets.plugins.keyword import DENYLIST
 
-    from gate.facts.pii.detectors import SECRET_KEYWORDS
+    from gate.facts.pii.secrets import SECRET_KEYWORDS
 
     missing = {w for w in DENYLIST if w.isascii()} - set(SECRET_KEYWORDS)
     assert not missing
