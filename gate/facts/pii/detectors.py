@@ -24,6 +24,10 @@ class Pattern:
     """(candidate, column, bytes before and after it in the same value) -> (type, confidence, normalized)."""
     caseless: bool = False
     """Match case-insensitively."""
+    near: bool = False
+    """Look for the start in the last 64 bytes before the end first: a keyword assignment starts close
+    to where it ends, and a line with many keywords would otherwise cost a search of 512 bytes per
+    candidate (a start found close is a start of the same value)."""
 
 
 _NOT_DIGIT = {c: None for c in range(128) if not chr(c).isdigit()}
@@ -344,5 +348,6 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("date_slash", rb"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}\b", _dob),
     Pattern("date_words", rb"\b" + _MONTH + rb"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b", _dob),
     Pattern("date_words_dmy", rb"\b\d{1,2} " + _MONTH + rb"\.?,? (?:19|20)\d{2}\b", _dob),
-    *(Pattern(name, regex, validate, caseless) for name, regex, validate, caseless, _ in SECRET_PATTERNS),
+    *(Pattern(name, regex, validate, caseless, near=name.startswith("keyword"))
+      for name, regex, validate, caseless, _ in SECRET_PATTERNS),
 )

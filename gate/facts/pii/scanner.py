@@ -24,6 +24,8 @@ from .marks import fingerprint, preview
 PII_COLUMN_SHARE = 0.5
 _CONTEXT_BYTES = 40
 _WINDOW = 512
+_TRIES = 16
+_NEAR = 64
 
 
 @lru_cache(maxsize=1)
@@ -146,7 +148,12 @@ class Scanner:
                 hits[(pattern_id, span[0])].append(end)
                 continue
             unit_start = starts[unit]
-            match = _anchored(pattern_id).search(data, max(unit_start, end - _WINDOW), end)
+            anchored = _anchored(pattern_id)
+            match = None
+            if PATTERNS[pattern_id].near and end - unit_start > _NEAR:
+                match = anchored.search(data, end - _NEAR, end)
+            if match is None:
+                match = anchored.search(data, max(unit_start, end - _WINDOW), end)
             if match is not None:
                 hits[(pattern_id, match.start())].append(end)
                 covered[pattern_id] = (match.start(), end)
@@ -156,7 +163,9 @@ class Scanner:
             unit = bisect_right(starts, start) - 1
             unit_start = starts[unit]
             before = bytes(data[max(unit_start, start - _CONTEXT_BYTES):start])
-            for end in (sorted(set(ends), reverse=True) if len(ends) > 1 else ends):
+            # the longest ends first, and at most _TRIES of them: a repeat reports an end per byte
+            # (``password=password=…`` hundreds), and a value is not found in its sixteenth prefix
+            for end in (sorted(set(ends), reverse=True)[:_TRIES] if len(ends) > 1 else ends):
                 text = bytes(data[start:end]).decode("utf-8", "replace")
                 verdict = pattern.validate(text, segment.column, before, bytes(data[end:end + 2]))
                 if verdict is not None:

@@ -19,6 +19,7 @@ import json
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Callable
 
 Verdict = "tuple[str, float, str] | None"
@@ -91,6 +92,7 @@ def _keywords() -> bytes:
     return ("(?:" + "|".join(words) + ")").encode()
 
 
+_KEYWORD = re.compile(_keywords().decode(), re.I)
 _QUOTED = rb"""(?:"[^"\r\n]{1,256}"|'[^'\r\n]{1,256}'|`[^`\r\n]{1,256}`)"""
 _NAME_TAIL = rb"[A-Za-z0-9_.-]{0,40}"
 _OPERATOR = rb"(?:===?|!==?|:=|=>|::?|=)"
@@ -164,6 +166,7 @@ NOT_CREDENTIAL_WORDS = frozenset({
 })
 
 
+@lru_cache(maxsize=4096)
 def _credential_name(name: str) -> bool:
     """The name a value is given is a credential's: its last dotted part holds the keyword
     (``Token.Prompt`` is a style), and no word says it is about one (``token_count``, ``tokenizer``,
@@ -171,35 +174,45 @@ def _credential_name(name: str) -> bool:
     from .context import tokens
 
     last = name.rsplit(".", 1)[-1]
-    if not re.search(_keywords().decode(), last, re.I):
+    if not _KEYWORD.search(last):
         return False
     return not tokens(name) & NOT_CREDENTIAL_WORDS
 
 
 def _keyword_forward(text: str, column, before, after) -> "tuple[str, float, str] | None":
+    if text[-1:] not in ('"', "'", "`") and not _cut(after):
+        return None  # an unquoted value goes on: this end is inside it
     match = _FORWARD_PARTS.match(text)
     if not match or match.end() != len(text):
         return None
     operator, unquoted = match.group(1) or "", match.group(5)
-    name = re.match(r"[A-Za-z0-9_.-]*", text).group(0)
-    if name.endswith(".assign"):
-        name = name[:-7]
-    head = bytes(before[-40:]).decode("utf-8", "replace")
-    full = (re.search(r"[A-Za-z0-9_.-]*$", head).group(0) + name).strip(".")
-    if not _credential_name(full):
-        return None
     if unquoted is not None:
         if not operator or not _cut(after) or _operand(after):
             return None
         if operator in ("==", "===", "!=", "!==", "=>"):
             return None  # compared with, or mapped to, an expression: a quoted value would be a literal
-        return _judge_value(unquoted, False)
-    value = next(g for g in match.groups()[1:4] if g is not None)
-    if not operator and (any(c.isspace() for c in value) or len(value) < 8):
-        return None  # a call's message or option (TokenError("EOF in …"), password.encode('utf-8'))
-    if _operand(after) or after[:1] == b"+":
-        return None  # "<missing " + name: a piece of a string being built
-    return _judge_value(value, True)
+        verdict = _judge_value(unquoted, False)
+    else:
+        value = next(g for g in match.groups()[1:4] if g is not None)
+        if not operator and (any(c.isspace() for c in value) or len(value) < 8):
+            return None  # a call's message or option (TokenError("EOF in …"), password.encode('utf-8'))
+        if _operand(after) or after[:1] == b"+":
+            return None  # "<missing " + name: a piece of a string being built
+        verdict = _judge_value(value, True)
+    return verdict if verdict is not None and _credential_name(_name_of(text, before)) else None
+
+
+_NAME_START = re.compile(r"[A-Za-z0-9_.-]*")
+_NAME_END = re.compile(r"[A-Za-z0-9_.-]*$")
+
+
+def _name_of(text: str, before: bytes) -> str:
+    """The whole name a value is assigned to: the keyword with what precedes and follows it."""
+    name = _NAME_START.match(text).group(0)
+    if name.endswith(".assign"):
+        name = name[:-7]
+    head = bytes(before[-40:]).decode("utf-8", "replace")
+    return (_NAME_END.search(head).group(0) + name).strip(".")
 
 
 def _keyword_reversed(text: str, column, before, after) -> "tuple[str, float, str] | None":
