@@ -13,12 +13,8 @@ _spec.loader.exec_module(bench)
 
 
 def sk(name):
-    """A data set bundled with scikit-learn, or ``make_classification``'s three overlapping classes."""
     from sklearn import datasets
 
-    if name == "make_classification":
-        return datasets.make_classification(n_samples=6000, n_features=20, n_informative=8, n_redundant=4,
-                                            n_classes=3, n_clusters_per_class=2, flip_y=0.0, random_state=7)
     loaders = {"breast_cancer": datasets.load_breast_cancer, "digits": datasets.load_digits, "wine": datasets.load_wine}
     X, y = loaders[name](return_X_y=True)
     return X.astype(float), y

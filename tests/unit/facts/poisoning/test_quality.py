@@ -1,21 +1,29 @@
-"""gate.facts.poisoning and gate.facts.drift in-process: label-flip ranking beside cleanlab on scikit-learn's
-bundled data (floors a little below the benchmark's goals, so regressions fail); drift's false alarms.
-Backdoors are in test_quality_backdoor.py, clean controls in test_quality_controls.py (files of their own:
-the two test workers take a file each)."""
+"""gate.facts.poisoning and gate.facts.drift in-process: quality floors on scikit-learn's bundled data
+(a little below the benchmark's goals, so regressions fail), beside cleanlab; drift's false alarms."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from poisoning_corpus import bench, sk
+from poisoning_corpus import bench, policy_fires, sk
 
+
+def _mc(n=6000, seed=7):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=n, n_features=20, n_informative=8, n_redundant=4, n_classes=3,
+                               n_clusters_per_class=2, flip_y=0.0, random_state=seed)
+    return X, y
+
+
+# ---------------------------------------------------------------- quality floors
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,rate", [("breast_cancer", 0.05), ("breast_cancer", 0.10), ("wine", 0.10),
                                        ("make_classification", 0.05)])
 def test_label_flips_rank_at_least_as_well_as_cleanlab(name, rate):
-    X, y = sk(name)
+    X, y = _mc() if name == "make_classification" else sk(name)
     yy, truth = bench.flip_labels(y, rate, seed=3)
     result = bench.gate_scores(bench.frame(X, yy))
     cl_score, _ = bench.cleanlab_scores(X, yy)
@@ -23,6 +31,37 @@ def test_label_flips_rank_at_least_as_well_as_cleanlab(name, rate):
     assert ours >= theirs - 0.002, (ours, theirs)
     assert ours >= 0.97
     assert bench.precision_at_k(truth, result.score) >= 0.75
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["digits", "breast_cancer", "wine", "make_classification"])
+def test_backdoor_is_found_and_named(name):
+    X, y = _mc() if name == "make_classification" else sk(name)
+    Xb, yb, truth, stamped = bench.backdoor(name, X, y, 0.03, seed=3)
+    result = bench.gate_scores(bench.frame(Xb, yb))
+    facts = result.facts
+    assert bench.precision_at_k(truth, result.score) >= 0.85
+    named = {t["feature"] for t in facts["triggers"]} | {v["feature"] for t in facts["triggers"] for v in t["shared_values"]}
+    assert set(stamped) <= named, facts["triggers"]
+    assert all(t["label"] == "0" for t in facts["triggers"])
+    assert {"poisoning.backdoor_trigger", "poisoning.high_risk"} & policy_fires(facts) and "risk" not in facts
+    # cleanlab alone misses it: the model learns the trigger (why gate looks for triggers at all)
+    # (on wine's 178 rows the 5 stamped rows are few enough for the model not to learn the stamp)
+    cl_score, _ = bench.cleanlab_scores(Xb, yb)
+    assert bench.precision_at_k(truth, cl_score) <= bench.precision_at_k(truth, result.score)
+    if name != "wine":
+        assert bench.precision_at_k(truth, cl_score) < 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["breast_cancer", "digits", "wine", "make_classification"])
+def test_clean_controls_are_quiet(name):
+    X, y = _mc() if name == "make_classification" else sk(name)
+    result = bench.gate_scores(bench.frame(X, y))
+    facts = result.facts
+    assert result.flagged.mean() <= 0.015
+    assert policy_fires(facts) == set()
+    assert facts["triggers"] == []
 
 
 def test_drift_false_alarms_and_a_small_shift():
