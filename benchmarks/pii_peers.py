@@ -11,9 +11,20 @@ Recall is over the cases the peer's test expects to be flagged, false positives 
 not to be. Cases gate judges not to be secrets whatever the peer's test says are listed by name
 (``JUDGED``) and counted apart. On ``test_data/`` the lines each side flags are compared.
 
-    python benchmarks/pii_peers.py --detect-secrets PATH [--show-misses]
+Presidio: the parametrized cases of its recognizer tests (``presidio-analyzer/tests/test_<type>_recognizer.py``)
+for every type gate claims. Truth is the spans the peer's test expects; each side scans the case's
+text as one line of text:
+- Presidio: the recognizer as its test builds it, every result at any score (the analyzer's default
+  threshold is 0, and its tests count every result);
+- gate: the PII scanner, findings at the policy's floor (0.5).
+A found span is one a result of the type overlaps; a false positive is a result of the type that
+overlaps no expected span. Cases the peer's own test scores at most 0.4 (a shape without proof,
+e.g. nine bare digits as an SSN) are counted apart, with gate's recall on them below the floor.
 
-PATH: a checkout of Yelp/detect-secrets, or a git directory of one (its HEAD is exported).
+    python benchmarks/pii_peers.py [--detect-secrets PATH] [--presidio PATH] [--show-misses]
+
+PATH: a checkout of Yelp/detect-secrets or microsoft/presidio, or a git directory of one (its HEAD is
+exported). Both peers must be installed (``pip install detect-secrets presidio-analyzer``).
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ _COLLECT = r"""
 import json, sys
 import pytest
 
+ROOTDIR, PATHS = sys.argv[1], sys.argv[2:]
+
 class Collector:
     def __init__(self):
         self.items = []
@@ -50,36 +63,49 @@ class Collector:
         for item in items:
             params = getattr(getattr(item, "callspec", None), "params", None)
             if params is not None:
-                self.items.append((item.nodeid, {k: v if isinstance(v, (str, bool, int, type(None)))
-                                                  else getattr(v, "__name__", repr(v)) for k, v in params.items()}))
+                self.items.append((item.nodeid, {k: plain(v) for k, v in params.items()}))
+
+
+def plain(value):
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return getattr(value, "__name__", repr(value))
 
 collector = Collector()
-code = pytest.main([sys.argv[1] + "/tests/plugins", "--collect-only", "-q", "-p", "no:cacheprovider",
-                    "-p", "no:xdist", "--noconftest", "-o", "addopts=", "--rootdir", sys.argv[1]],
+code = pytest.main([*PATHS, "--collect-only", "-q", "-p", "no:cacheprovider",
+                    "-p", "no:xdist", "--noconftest", "-o", "addopts=", "--rootdir", ROOTDIR],
                    plugins=[collector])
 json.dump(collector.items, sys.stdout)
 sys.exit(0 if code == 0 else 1)
 """
 
 
-def checkout(path: Path, into: Path) -> Path:
-    """A work tree: the path itself, or its HEAD exported from a git directory."""
-    if (path / "tests" / "plugins").is_dir():
+def checkout(path: Path, into: Path, marker: str, subtree: str | None = None) -> Path:
+    """A work tree: the path itself, or its HEAD (or one subtree of it) exported from a git directory."""
+    if (path / marker).is_dir():
         return path
     into.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "--git-dir", str(path), "archive", "HEAD"], check=True, capture_output=True)
+    archive = subprocess.run(["git", "--git-dir", str(path), "archive", "HEAD", *([subtree] if subtree else [])],
+                             check=True, capture_output=True)
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
     return into
 
 
+def collect(rootdir: Path, paths: list[Path], peer: str) -> list:
+    """(node id, parameters) of every parametrized test in ``paths``, collected by pytest, never run."""
+    proc = subprocess.run([sys.executable, "-c", _COLLECT, str(rootdir), *map(str, paths)], capture_output=True,
+                          text=True, env={**os.environ, "PYTHONPATH": str(rootdir)})
+    if proc.returncode != 0:
+        sys.exit(f"collecting {peer}'s test cases failed:\n{proc.stdout[-1000:]}{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.splitlines()[-1] if proc.stdout.strip() else "[]")
+
+
 def cases(tree: Path) -> list[dict]:
     """(plugin, id, line, file extension, expected) for every parametrized case that is a line to scan."""
-    proc = subprocess.run([sys.executable, "-c", _COLLECT, str(tree)], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(tree)})
-    if proc.returncode != 0:
-        sys.exit(f"collecting detect-secrets' test cases failed:\n{proc.stderr[-2000:]}")
     out = []
-    for nodeid, p in json.loads(proc.stdout.splitlines()[-1] if proc.stdout.strip() else "[]"):
+    for nodeid, p in collect(tree, [tree / "tests" / "plugins"], "detect-secrets"):
         plugin = nodeid.split("::")[0].rsplit("/", 1)[-1]
         if {"line", "expected_secret", "file_extension"} <= set(p):
             line, ext, expected = p["line"], p["file_extension"], bool(p["expected_secret"])
@@ -219,18 +245,177 @@ def test_data(tree: Path) -> None:
     print(f"test_data/ lines with a secret: both {both}, detect-secrets only {only_ds}, gate only {only_gate}")
 
 
+# ---------------------------------------------------------------- Presidio
+PRESIDIO_TYPES = {
+    "email": ("EMAIL_ADDRESS", "EMAIL", "EmailRecognizer"),
+    "credit_card": ("CREDIT_CARD", "CREDIT_CARD", "CreditCardRecognizer"),
+    "us_ssn": ("US_SSN", "US_SSN", "UsSsnRecognizer"),
+    "us_itin": ("US_ITIN", "US_ITIN", "UsItinRecognizer"),
+    "iban": ("IBAN_CODE", "IBAN", "IbanRecognizer"),
+    "phone": ("PHONE_NUMBER", "PHONE", "PhoneRecognizer"),
+    "ip": ("IP_ADDRESS", "IP_ADDRESS", "IpRecognizer"),
+}
+"""Presidio's recognizer test file stem -> (its entity, gate's type, its recognizer): the types gate claims."""
+WEAK = 0.4
+"""A span whose expected score the peer's own test bounds at or below this is a shape without proof."""
+
+
+def presidio_cases(tree: Path) -> list[dict]:
+    """(type, text, expected spans, weak flags, recognizer arguments) of every recognizer test case."""
+    tests = tree / "presidio-analyzer" / "tests"
+    files = [tests / f"test_{stem}_recognizer.py" for stem in PRESIDIO_TYPES]
+    out = []
+    for nodeid, p in collect(tree / "presidio-analyzer", [f for f in files if f.is_file()], "Presidio"):
+        stem = nodeid.split("::")[0].rsplit("/", 1)[-1][len("test_"):-len("_recognizer.py")]
+        text = p.get("text", p.get("iban"))
+        if not isinstance(text, str) or "expected_len" not in p:
+            continue
+        if "leniency" in p and p["leniency"] != 1:
+            continue  # the same text at another leniency: truth is the recognizer's default (1)
+        spans = [tuple(s) for s in (p.get("expected_positions") or p.get("expected_res") or ())]
+        ranges = p.get("expected_score_ranges") or ()
+        if len(spans) < p["expected_len"]:  # a count without positions: anywhere in the text
+            spans += [(0, len(text))] * (p["expected_len"] - len(spans))
+        weak = [isinstance(r, (list, tuple)) and r[1] != "max" and float(r[1]) <= WEAK for r in ranges]
+        weak += [False] * (len(spans) - len(weak))
+        out.append({"stem": stem, "id": nodeid.split("::", 1)[1], "text": text, "spans": spans,
+                    "weak": weak, "phone_regions": "all_phones" in nodeid})
+    return out + context_cases(tests / "data" / "context_sentences_tests.txt")
+
+
+def context_cases(path: Path) -> list[dict]:
+    """The sentences of the peer's context test (an entity type, then a sentence that holds one)."""
+    stems = {entity: stem for stem, (entity, _, _) in PRESIDIO_TYPES.items()}
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")] if path.is_file() else []
+    out = []
+    for entity, text in zip(lines[::2], lines[1::2]):
+        if entity in stems:
+            out.append({"stem": stems[entity], "id": f"context: {text}", "text": text, "spans": [(0, len(text))],
+                        "weak": [False], "phone_regions": False})
+    return out
+
+
+PRESIDIO_JUDGED = (
+    ("five or more dotted numbers are an OID or a version string, not an IPv4 address followed by '.1': "
+     "gate refuses an address glued to more dotted numbers", re.compile(r"^\d{1,3}(?:\.\d{1,3}){4,}$")),
+)
+"""Positives of the peer's tests that gate judges are not PII, whatever the test says."""
+
+
+def _recognizer(stem: str, extra_regions: bool):
+    from presidio_analyzer import predefined_recognizers as recognizers
+
+    cls = getattr(recognizers, PRESIDIO_TYPES[stem][2])
+    if stem == "phone" and extra_regions:
+        return cls(supported_regions=cls.DEFAULT_SUPPORTED_REGIONS + ("JP", "CN"))
+    return cls()
+
+
+def gate_spans(text: str, floor: float = FLOOR) -> list[tuple[str, int, int]]:
+    """(type, start, end) in characters of every finding of gate's scanner in one line of text."""
+    from gate.data.segments import text_segment
+    from gate.facts.pii import Scanner
+
+    data = text.encode("utf-8", "surrogateescape")
+    chars = lambda offset: len(data[:offset].decode("utf-8", "replace"))  # noqa: E731
+    scanner = Scanner(b"k" * 32, min_confidence=floor)
+    return [(kind, chars(start), chars(end)) for kind, _, start, end in scanner.locate(text_segment(data, 0))]
+
+
+def presidio_score(all_cases: list[dict], show: bool) -> None:
+    import logging
+
+    logging.getLogger("tldextract").setLevel(logging.CRITICAL)  # offline: it falls back to its own list
+    table: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    reasons: dict[str, int] = defaultdict(int)
+    misses = []
+    total_others: list[tuple[str, str]] = []
+    for case in all_cases:
+        entity, ours, _ = PRESIDIO_TYPES[case["stem"]]
+        recognizer = _recognizer(case["stem"], case["phone_regions"])
+        theirs = [(r.start, r.end) for r in recognizer.analyze(case["text"], [entity], None) if r.entity_type == entity]
+        mine = [(s, e) for kind, s, e in gate_spans(case["text"]) if kind == ours]
+        below = [(s, e) for kind, s, e in gate_spans(case["text"], 0.0) if kind == ours]
+        row = table[ours]
+        why = next((why for why, pattern in PRESIDIO_JUDGED if case["spans"] and pattern.search(case["text"])), None)
+        if why:
+            row["judged"] += 1
+            reasons[why] += 1
+            continue
+        overlaps = lambda a, b: a[0] < b[1] and b[0] < a[1]  # noqa: E731
+        for span, weak in zip(case["spans"], case["weak"]):
+            key = "weak" if weak else "pos"
+            row[key] += 1
+            row[f"{key}_peer"] += any(overlaps(span, r) for r in theirs)
+            found = any(overlaps(span, r) for r in mine)
+            row[f"{key}_gate"] += found
+            if weak:
+                row["weak_gate_below"] += any(overlaps(span, r) for r in below)
+            elif not found:
+                misses.append((ours, "missed", case["text"]))
+        row["cases"] += 1
+        row["neg"] += not case["spans"]
+        extra_peer = [r for r in theirs if not any(overlaps(r, s) for s in case["spans"])]
+        extra_gate = [r for r in mine if not any(overlaps(r, s) for s in case["spans"])]
+        others = [(kind, case["text"][s:e]) for kind, s, e in gate_spans(case["text"]) if kind != ours]
+        total_others.extend((kind, case["text"]) for kind, _ in others)
+        row["fp_peer"] += len(extra_peer)
+        row["fp_gate"] += len(extra_gate)
+        if extra_gate:
+            misses.append((ours, "false positive", case["text"]))
+    total: dict[str, int] = defaultdict(int)
+    print(f"{'Presidio recognizer cases':<28} {'cases':>5} {'spans':>5} {'Presidio':>8} {'gate':>5} | "
+          f"{'false positives: Presidio':>25} {'gate':>5} | {'weak spans':>10} {'Presidio':>8} {'gate':>5} "
+          f"{'(below floor)':>13} | judged")
+    for kind in sorted(table):
+        row = table[kind]
+        for k, v in row.items():
+            total[k] += v
+        _presidio_row(kind, row)
+    _presidio_row("all", total)
+    pos = max(total["pos"], 1)
+    print(f"recall: Presidio {total['pos_peer'] / pos:.3f}, gate {total['pos_gate'] / pos:.3f} "
+          f"(goal: gate >= Presidio: {'met' if total['pos_gate'] >= total['pos_peer'] else 'NOT met'}); "
+          f"false positives: Presidio {total['fp_peer']}, gate {total['fp_gate']} "
+          f"(goal: gate 0: {'met' if total['fp_gate'] == 0 else 'NOT met'})")
+    print(f"weak spans (the peer's own test scores them <= {WEAK}): {total['weak']}, counted apart; "
+          f"gate reports {total['weak_gate']} at the floor, sees {total['weak_gate_below']} below it")
+    for why, count in reasons.items():
+        print(f"judged apart: {count} cases: {why}")
+    print(f"findings of other types in these texts (not scored: the peer's test does not say): {len(total_others)}")
+    if show:
+        for kind, what, text in misses:
+            print(f"  {what:<15} {kind:<12} {text[:100]!r}")
+        for kind, text in total_others:
+            print(f"  {'other type':<15} {kind:<12} {text[:100]!r}")
+
+
+def _presidio_row(kind: str, row) -> None:
+    print(f"{kind:<28} {row['cases']:>5} {row['pos']:>5} {row['pos_peer']:>8} {row['pos_gate']:>5} | "
+          f"{row['fp_peer']:>25} {row['fp_gate']:>5} | {row['weak']:>10} {row['weak_peer']:>8} {row['weak_gate']:>5} "
+          f"{row['weak_gate_below']:>13} | {row['judged'] or ''}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--detect-secrets", type=Path, required=True, metavar="PATH")
+    parser.add_argument("--detect-secrets", type=Path, metavar="PATH")
+    parser.add_argument("--presidio", type=Path, metavar="PATH")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
+    if not (args.detect_secrets or args.presidio):
+        parser.error("name at least one peer: --detect-secrets PATH, --presidio PATH")
     with tempfile.TemporaryDirectory() as tmp:
-        tree = checkout(args.detect_secrets, Path(tmp) / "detect-secrets")
-        found = cases(tree)
-        scratch = Path(tmp) / "scratch"
-        scratch.mkdir()
-        score(found, scratch, args.show_misses)
-        test_data(tree)
+        if args.detect_secrets:
+            tree = checkout(args.detect_secrets, Path(tmp) / "detect-secrets", "tests/plugins")
+            found = cases(tree)
+            scratch = Path(tmp) / "scratch"
+            scratch.mkdir()
+            score(found, scratch, args.show_misses)
+            test_data(tree)
+        if args.presidio:
+            tree = checkout(args.presidio, Path(tmp) / "presidio", "presidio-analyzer/tests", "presidio-analyzer")
+            presidio_score(presidio_cases(tree), args.show_misses)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from .formats import TABLE_FORMATS
+from .formats import TABLE_FORMATS, wide_encoding
 
 CHUNK_BYTES = 8 * 1024 * 1024
 ARROW_BLOCK = 1024 * 1024
@@ -118,7 +118,17 @@ class Part:
 
 def read_parts(stream, fmt: str, outcome: ReadOutcome) -> Iterator[Part]:
     """The parts of one file read from ``stream`` (a HashingReader) as ``fmt``; problems and notes go
-    to ``outcome``. Raises nothing for bad content; OSError for an unreadable file."""
+    to ``outcome``. Raises nothing for bad content; OSError for an unreadable file.
+
+    A text format whose bytes start with a UTF-16 or UTF-32 byte-order mark is read as its characters
+    (in UTF-8): its values are the same for the scanners and the loader, and its digest is still
+    that of the bytes on disk."""
+    if fmt in ("csv", "tsv", "jsonl", "text"):
+        encoding = wide_encoding(stream.peek(4))
+        if encoding is not None:
+            outcome.note(f"{encoding.upper()} text (byte-order mark): read as its characters")
+            outcome.dialect["encoding"] = encoding
+            stream = Transcoded(stream, encoding, outcome)
     if fmt in ("csv", "tsv"):
         yield from _csv(stream, fmt, outcome)
     elif fmt == "parquet":
@@ -130,6 +140,50 @@ def read_parts(stream, fmt: str, outcome: ReadOutcome) -> Iterator[Part]:
     else:
         outcome.problem("binary", "not a csv, tsv, parquet, jsonl or text file: scanned as bytes, never loaded")
         yield from _raw(stream, 0)
+
+
+class Transcoded:
+    """A HashingReader of UTF-16/32 bytes read as UTF-8 (its byte-order mark dropped). The wrapped
+    reader still hashes every byte on disk. Code units that are no character (a lone surrogate, a
+    truncated last unit) become U+FFFD and an ``invalid_encoding`` problem: the file is scanned, never
+    loaded."""
+
+    def __init__(self, stream, encoding: str, outcome: ReadOutcome):
+        import codecs
+
+        self._stream = stream
+        self._outcome = outcome
+        self._encoding = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._first = True
+        self._done = False
+
+    def read(self, count: int = -1) -> bytes:
+        """Up to about ``count`` bytes of UTF-8 (all that is left when negative); b"" at the end."""
+        whole = count is None or count < 0
+        while not self._done:
+            raw = self._stream.read(-1 if whole else max(count, 4))
+            final = whole or not raw
+            text = self._decode(raw, final)
+            self._done = final
+            if self._first and text:
+                text = text[1:] if text[0] == "\ufeff" else text
+                self._first = False
+            if text:
+                return text.encode("utf-8", "surrogatepass")
+        return b""
+
+    def _decode(self, raw: bytes, final: bool) -> str:
+        import codecs
+
+        try:
+            return self._decoder.decode(raw, final)
+        except UnicodeDecodeError:
+            self._outcome.problem("invalid_encoding", f"not valid {self._encoding.upper()}: its characters are ambiguous")
+            lenient = codecs.getincrementaldecoder(self._encoding)(errors="replace")
+            lenient.setstate(self._decoder.getstate())
+            self._decoder = lenient
+            return lenient.decode(raw, final)
 
 
 def _raw(stream, first_line: int) -> Iterator[Part]:

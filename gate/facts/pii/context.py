@@ -58,7 +58,11 @@ def column_signal(kind: str, column: str | None) -> int:
 
 
 # Words that point at a phone number in running text but would be too broad as column names.
-NEARBY_ONLY = {"PHONE": {"call", "text", "dial", "ring", "reach", "numero"}}
+NEARBY_ONLY = {"PHONE": {"call", "text", "dial", "ring", "reach", "numero", "phones", "telephones", "mobiles",
+                         "cellphone", "cellphones"}}
+# Words that point at a phone number only when nothing nearby names another kind of number
+# ("my number is …", but not "order number …").
+WEAK_NEARBY = {"PHONE": frozenset({b"number", b"nummer", b"num"})}
 
 _WORD = re.compile(rb"[A-Za-z]+")
 
@@ -66,6 +70,9 @@ _WORD = re.compile(rb"[A-Za-z]+")
 _POSITIVE_BYTES = {k: frozenset(w.encode() for w in POSITIVE.get(k, set()) | NEARBY_ONLY.get(k, set()))
                    for k in POSITIVE}
 _NEGATIVE_BYTES = {k: frozenset(w.encode() for w in v) for k, v in NEGATIVE.items()}
+_OTHERS_POSITIVE = {k: frozenset().union(*(v for other, v in _POSITIVE_BYTES.items() if other != k))
+                    for k in _POSITIVE_BYTES}
+"""Per type, the words that name any other type ("credit card number", "social security number")."""
 
 
 def nearby_signal(kind: str, before: bytes) -> int:
@@ -78,6 +85,9 @@ def nearby_signal(kind: str, before: bytes) -> int:
         return 1
     if not bag.isdisjoint(_NEGATIVE_BYTES.get(kind, ())):
         return -1
+    weak = WEAK_NEARBY.get(kind)
+    if weak and not bag.isdisjoint(weak) and bag.isdisjoint(_OTHERS_POSITIVE[kind]):
+        return 1
     return 0
 
 
