@@ -120,9 +120,26 @@ def card_issuer(digits: str) -> str | None:
 _IBAN_HEAD = re.compile(rb"\b[A-Z]{2}\d{2}[ -]\Z")
 
 
+_CARD_LAYOUTS = ((4, 6, 5), (4, 6, 4))
+"""Grouped layouts besides fours (the last group shorter): Amex 4-6-5, Diners 4-6-4."""
+
+
+def _card_layout(text: str) -> bool:
+    """Whether a grouped number is laid out as cards are (fours; 4-6-5; 4-6-4), not a list of
+    numbers that happens to hold 16 digits (0 1 1 0 ..., 15 25 80 ...)."""
+    sizes = tuple(len(g) for g in re.split(r"[ -]", text))
+    if len(sizes) == 1 or sizes in _CARD_LAYOUTS:
+        return True
+    return all(size == 4 for size in sizes[:-1]) and 1 <= sizes[-1] <= 4
+
+
 def _card(text: str, column, before, after) -> tuple[str, float, str] | None:
     if before.endswith((b" ", b"-")) and _IBAN_HEAD.search(before):
         return None  # digit groups after an IBAN's country and check digits: the inside of an account number
+    if before.endswith(b".") and before[-2:-1].isdigit():
+        return None  # the digits of a decimal fraction
+    if not _card_layout(text):
+        return None
     digits = text.replace(" ", "").replace("-", "")
     if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn(digits) or not card_issuer(digits):
         return None
@@ -302,6 +319,10 @@ _WORDISH = frozenset(b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU
 
 
 def _ipv6(text: str, column, before, after) -> tuple[str, float, str] | None:
+    groups = [g for g in text.split("%")[0].split(":") if g]
+    if "::" in text and len(groups) <= 2 and text != "::1" and \
+            all(g.isdigit() and len(g) <= 2 or g.isalpha() for g in groups):
+        return None  # a slice in code (data[1::4], [::2]) or a word before a literal block (be::)
     if text == "::" or (before and before[-1] in _WORDISH) or (after and after[0] in _WORDISH):
         return None  # the unspecified address says nothing; glued to a word it is code (std::cout), not an address
     if before.endswith(b":") and len(before) > 1 and (before[-2] in _HEX or before[-2:-1] == b":"):
@@ -379,8 +400,10 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("phone_local", rb"\b0\d{8,12}\b|\b\d{4}[ .-]\d{4}\b|\b[2-9]\d{8}\b|\b[2-9]\d{2}[ .-]\d{7}\b",
             _phone_national),
     Pattern("ipv4", rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", _ipv4),
-    Pattern("ipv6", rb"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:(?:\.\d{1,3}){3})?(?:%[0-9A-Za-z_.~-]{1,32})?",
-            _ipv6),  # loose on purpose (the validator parses): one simple shape is 1.5x faster in Hyperscan
+    # eight groups, or a compression (::) anywhere; an embedded IPv4 and a zone id may follow
+    Pattern("ipv6", rb"(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){5}:(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})"
+            rb"|[0-9A-Fa-f:]{0,32}::[0-9A-Fa-f:]{0,32}(?:\.\d{1,3}){0,3})(?:%[0-9A-Za-z_.~-]{1,32})?", _ipv6,
+            near=True),
     Pattern("date_iso", rb"\b(?:19|20)\d{2}-\d{1,2}-\d{1,2}\b", _dob),
     Pattern("date_slash", rb"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)?\d{2}\b", _dob),
     Pattern("date_words", rb"\b" + _MONTH + rb"\.? \d{1,2}(?:st|nd|rd|th)?,? (?:19|20)\d{2}\b", _dob),
@@ -393,8 +416,10 @@ PATTERNS: tuple[Pattern, ...] = (
     # characters a value is made of (4111<ZWSP>1111, 219–45–6788), not between words
     Pattern("unicode_disguise", rb"(?:" + STRONG + rb"|[0-9A-Za-z@.+_-](?:" + JOINING + rb"){1,8}[0-9A-Za-z@.+_-])",
             _never, encoded="unicode"),
-    # base64 of text: the first character of each 4-character group holds the top 6 bits of a byte,
-    # C-f for tab to DEL (2-31), so a run whose groups do not start there is no encoded text
-    # (English words and slugs mostly fail at once: g-z are 32-51)
-    Pattern("base64_run", rb"(?:^|[^A-Za-z0-9+/_-])(?:[C-Za-f][A-Za-z0-9+/_-]{3}){4}", _never, encoded="base64"),
+    # base64 of text, anywhere in a run (glued to other letters too: the decoder tries every
+    # alignment): the first character of each 4-character group holds the top 6 bits of a byte,
+    # C-f for tab to DEL, so four groups in a row that start there are where ASCII text is encoded;
+    # words and identifiers rarely look so (g-z are 32-51)
+    Pattern("base64_run", rb"(?:[C-Za-f][A-Za-z0-9+/]{3}){4}|(?:[C-Za-f][A-Za-z0-9_-]{3}){4}", _never,
+            encoded="base64"),
 )

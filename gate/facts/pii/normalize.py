@@ -10,8 +10,9 @@ plain form. The scanner maps what it finds there back to the original value's ro
   removed, every dash to ``-``, every space separator to `` ``, every decimal digit of any script to
   its ASCII digit.
 - ``url_decoded``: percent-escapes decoded (one level; ``+`` stays).
-- ``base64_decoded``: runs of at least 16 base64 characters (standard or URL-safe alphabet) that
-  decode to UTF-8 text, at least 90 % printable, put in place of the run.
+- ``base64_decoded``: runs of at least 16 base64 characters of one alphabet (standard or URL-safe:
+  a run that mixes ``/`` and ``-``, a URL's path, is neither) that decode to text, at least 90 %
+  printable, put in place of the run; a run glued to other letters is tried at all four alignments.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ MIN_BASE64 = 16
 """The shortest base64 run decoded (12 bytes: an SSN, a phone, most emails)."""
 PRINTABLE_SHARE = 0.9
 
-_BASE64_RUN = re.compile(rb"[A-Za-z0-9+/_-]*={0,2}")
+_BASE64_RUNS = re.compile(rb"[A-Za-z0-9+/]{%d,}={0,2}|[A-Za-z0-9_-]{%d,}={0,2}" % (MIN_BASE64, MIN_BASE64))
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
 
 
@@ -72,40 +73,54 @@ def url_decoded(value: bytes) -> bytes | None:
     return decoded if decoded != value else None
 
 
-def base64_decoded(value: bytes, offsets: list[int]) -> bytes | None:
-    """The value with the base64 runs that start at ``offsets`` put as their decoded text, or None
-    when none of them decodes to text."""
-    pieces, last, changed = [], 0, False
-    for offset in sorted(set(offsets)):
-        if offset < last:
-            continue
-        run = _BASE64_RUN.match(value, offset).group(0)
-        text = _decode_run(run)
-        if text is None:
-            continue
-        pieces += [value[last:offset], text]
-        last, changed = offset + len(run), True
-    return b"".join(pieces) + value[last:] if changed else None
+def base64_decoded(value: bytes) -> bytes | None:
+    """The value with each run of base64 (at least MIN_BASE64 characters of one alphabet, standard
+    or URL-safe) that decodes to text put as that text, or None when none does. A run glued to other
+    letters is tried at each of the four alignments."""
+    pieces, last = [], 0
+    for match in _BASE64_RUNS.finditer(value):
+        text = _decode_run(match.group(0))
+        if text is not None:
+            pieces += [value[last:match.start()], text]
+            last = match.end()
+    return b"".join(pieces) + value[last:] if pieces else None
 
 
 def _decode_run(run: bytes) -> bytes | None:
     body = run.rstrip(b"=")
-    if len(body) < MIN_BASE64 or len(body) % 4 == 1:
-        return None
-    padded = body + b"=" * (-len(body) % 4)
-    try:
-        if b"-" in body or b"_" in body:
-            decoded = base64.urlsafe_b64decode(padded)
-        else:
-            decoded = base64.b64decode(padded, validate=True)
-        text = decoded.decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
-    if printable < PRINTABLE_SHARE * len(text):
-        return None
-    return decoded
+    urlsafe = b"-" in body or b"_" in body
+    for skip in range(4):
+        part = body[skip:]
+        if len(part) < MIN_BASE64:
+            return None
+        if len(part) % 4 == 1:
+            continue
+        padded = part + b"=" * (-len(part) % 4)
+        try:
+            decoded = base64.urlsafe_b64decode(padded) if urlsafe else base64.b64decode(padded, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        if _is_text(decoded):
+            return decoded.decode("utf-8", "replace").encode("utf-8")
+    return None
 
+
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def _is_text(decoded: bytes) -> bool:
+    """At least PRINTABLE_SHARE printable characters (a character cut by the alignment at either end
+    allowed). Random bytes fail at the first test, in C."""
+    other = len(decoded.translate(None, _PRINTABLE_ASCII))
+    if other <= (1 - PRINTABLE_SHARE) * len(decoded):
+        return True
+    if decoded.isascii():
+        return False
+    text = decoded.decode("utf-8", "replace")
+    if text.count("\ufffd") > 2:
+        return False
+    printable = sum(1 for c in text if c.isprintable() and c != "\ufffd" or c in "\t\n\r")
+    return printable >= PRINTABLE_SHARE * len(text)
 
 
 def disguise_patterns() -> tuple[bytes, bytes]:

@@ -40,7 +40,8 @@ def kinds(text: str) -> set[str]:
 def _ipv6_values(rng: random.Random, count: int) -> list[str]:
     out = []
     for _ in range(count):
-        groups = [rng.choice([0, 0, rng.randrange(1, 0x10000)]) for _ in range(8)]
+        groups = [rng.choice([0, 0, rng.randrange(1, 0x10000)]) for _ in range(7)] + [rng.randrange(1, 0x10000)]
+        rng.shuffle(groups)  # not the unspecified address (::): it names no host
         address = ipaddress.IPv6Address(":".join("%x" % g for g in groups))
         form = rng.randrange(4)
         if form == 0:
@@ -235,3 +236,20 @@ def test_negative_context_still_lowers_unvalidated_shapes(column):
     bare = ["%03d%02d%04d" % (rng.randint(1, 665), rng.randint(1, 99), rng.randint(1, 9999)) for _ in range(30)]
     assert "US_SSN" not in column_findings(column, bare)
     assert column_findings("ssn", bare).count("US_SSN") == len(bare)  # the control: named, they are SSNs
+
+
+@pytest.mark.parametrize("text", [
+    "labels: 0 1 0 0 0 1 1 1 0 0 1 0 1 1 1 0 0 0 1 1 1 0 0 0 0 1",   # a list of digits holds 16 digits
+    "15 25 80 48 69 63 39 16 45 6 77 14 46 38 15 64 85 49 5 59",        # so does a list of numbers
+    "weights 0.4111111111111111 and 0.5555555555554444",               # the digits of a fraction
+    "rows = data[1::4]; cols = layout[2::2]; rev = a[10::-1]",          # slices
+    "The simple format will be::",                                        # a reST literal block
+])
+def test_what_code_and_number_lists_hold_is_not_a_card_or_an_address(text):
+    assert not {"CREDIT_CARD", "IP_ADDRESS"} & set(kinds(text)), spans(text)
+
+
+def test_grouped_cards_in_their_layouts_are_found():
+    for text in ("4111 1111 1111 1111", "4111-1111-1111-1111", "3782 822463 10005", "3056 930902 5904",
+                 "4222 2222 2222 2"):
+        assert found(f"card {text}", text, "CREDIT_CARD"), text

@@ -50,13 +50,14 @@ def test_url_and_base64_decoding_rules():
     assert url_decoded(b"jane%40example.org") == b"jane@example.org"
     assert url_decoded(b"nothing to decode") is None
     encoded = base64.b64encode(b"jane.roe@example.org").decode()
-    assert base64_decoded(f"x {encoded} y".encode(), [2]) == b"x jane.roe@example.org y"
+    assert base64_decoded(f"x {encoded} y".encode()) == b"x jane.roe@example.org y"
+    assert b"jane.roe@example.org" in base64_decoded(f"glued{encoded}".encode())  # any alignment
     rng = random.Random(15)
     for _ in range(200):  # random bytes are no text: never decoded
         blob = base64.b64encode(bytes(rng.randrange(256) for _ in range(rng.randint(12, 60))))
-        assert base64_decoded(blob, [0]) is None
-    assert base64_decoded(b"c2hvcnQ=", [0]) is None  # too short to hold a value
-    assert base64_decoded(b"deadbeefdeadbeefdeadbeefdeadbeef", [0]) is None  # hex decodes to no text
+        assert base64_decoded(blob) is None
+    assert base64_decoded(b"c2hvcnQ=") is None  # too short to hold a value
+    assert base64_decoded(b"deadbeefdeadbeefdeadbeefdeadbeef") is None  # hex decodes to no text
 
 
 @pytest.mark.parametrize("text,kind", [
@@ -99,3 +100,10 @@ def test_findings_in_a_plain_form_point_at_the_original_value():
     findings = Scanner(b"k" * 32, FLOOR).scan_segment(segment_of("note", values, [10, 11, 12, 13]), "f.csv")
     assert sorted((f.row, f.column, f.type) for f in findings) == [(11, "note", "US_SSN"), (13, "note", "EMAIL")]
     assert all("219" not in f.preview and "jane" not in f.preview for f in findings)
+
+
+def test_base64_of_text_that_starts_past_ascii_or_is_glued_to_letters_is_decoded():
+    for prefix in ("é", "ééé ", "日本 ", "\u00a0"):
+        assert "US_SSN" in kinds_in("b " + base64.b64encode(f"{prefix}ssn 219-09-9998".encode()).decode()), prefix
+    for glue in ("x", "ab", "abc", "abcd-", "q_"):
+        assert "US_SSN" in kinds_in(glue + base64.b64encode(b"ssn 219-09-9998 filed").decode()), glue
