@@ -79,3 +79,36 @@ def test_the_loader_returns_the_characters_of_a_utf16_file_the_scanner_saw(tmp_p
     frame = gate.open_dataset(directory, subject="bob", purpose="model-training", audit_log=tmp_path / "audit.jsonl",
                               audit_key_file=k["audit"], repo_root=root)
     assert [str(v) for v in frame["name"]] == [b for _, b in rows]
+
+
+DISGUISED_EMAILS = ["jane.roe%40example.org", "ｊａｎｅ．ｒｏｅ＠ｅｘａｍｐｌｅ．ｏｒｇ", "jane.roe\u200b@example.org"]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
+def test_a_disguised_value_in_a_name_is_masked_in_every_format(tmp_path, fmt):
+    from _attack import run_gate
+
+    root = make_repo(tmp_path)
+    # as file names (an invisible character in a file name is refused on its own) and as column names
+    files = {f"data/{name}.csv": "id,score\n1,2\n" for name in DISGUISED_EMAILS[:2]}
+    files["data/columns.csv"] = "id," + ",".join(DISGUISED_EMAILS) + "\n1,2,3,4\n"
+    directory = make_dataset(root, "a", files, globs="[data/*]")
+    proc = run_gate("check", str(directory), "--repo", str(root), "--format", fmt, "--no-cache")
+    assert proc.returncode == 1, proc.stderr
+    shown = proc.stdout + proc.stderr
+    assert not [name for name in DISGUISED_EMAILS if name in shown], shown[:2000]
+
+
+def test_previews_of_disguised_values_show_no_digit_of_any_script(tmp_path):
+    import json
+
+    from _attack import run_gate
+
+    root = make_repo(tmp_path)
+    values = [v.translate(FULLWIDTH) for v in SSNS] + [v.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+                                                       for v in SSNS]
+    directory = make_dataset(root, "a", {"data/p.csv": _csv("note", values)}, globs="[data/*]")
+    proc = run_gate("scan", "pii", str(directory), "--repo", str(root), "--format", "json")
+    findings = json.loads(proc.stdout)["findings"]
+    assert len(findings) == len(values), findings[:3]
+    assert not [f["preview"] for f in findings if any(c.isdigit() for c in f["preview"])]

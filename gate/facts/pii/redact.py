@@ -18,7 +18,8 @@ _NOT_MASKED = frozenset({"IP_ADDRESS", "DATE_OF_BIRTH"})
 # What any masked type needs: an @ (EMAIL), seven digits outside a date (PHONE, SSN, ITIN, card, IBAN),
 # a run of 16 letters and digits (keys, tokens, JWTs), a key block, a URL, or a credential word.
 _DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?\b")
-_SUSPECT = re.compile(r"@|(?:\d[\s().+/-]?){7}|[A-Za-z0-9]{16,}|BEGIN|://|pass|secret|token|key|auth|cred",
+_SUSPECT = re.compile(r"@|(?:\d[\s().+/-]?){7}|[A-Za-z0-9]{16,}|BEGIN|://|pass|secret|token|key|auth|cred"
+                      r"|[^\x00-\x7f]|%[0-9A-Fa-f]{2}",  # a disguise (normalize.py) may hide any of those
                       re.IGNORECASE)
 
 

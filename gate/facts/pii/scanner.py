@@ -153,13 +153,16 @@ class Scanner:
             kept = [c for c in kept if c[1] not in replaced]
         seen = {(c[1], c[4], c[5]) for c in kept}
         plain = segment_of(segment.column, values, [segment.rows[u] for u in units])
-        for confidence, sub, _, _, kind, normalized, text in self._found(plain, depth + 1):
+        for confidence, sub, _, _, kind, normalized, text, *_ in self._found(plain, depth + 1):
             unit = units[sub]
             if (unit, kind, normalized) in seen:
                 continue
             seen.add((unit, kind, normalized))
             start, end = _bounds(segment, unit)
-            kept.append((confidence, unit, start, end, kind, normalized, text))
+            # the preview is made from the plain text (the original's fullwidth digits are no [0-9]);
+            # what a name is masked by is the original value, the only text that is in the name
+            original = bytes(segment.data[start:end]).decode("utf-8", "surrogateescape")
+            kept.append((confidence, unit, start, end, kind, normalized, text, original))
         return kept
 
     def _plain_forms(self, segment: Segment, encoded: list[tuple[int, int, int]]):
@@ -260,8 +263,9 @@ class Scanner:
             return []
         segment = segment_of(column, [n.encode("utf-8", "surrogateescape") for n in names], [-1] * len(names))
         out = []
-        for confidence, unit, start, end, kind, normalized, text in sorted(self._found(segment), key=lambda c: -c[0]):
-            out.append((text, kind, preview(kind, text)))
+        for candidate in sorted(self._found(segment), key=lambda c: -c[0]):
+            kind, text = candidate[4], candidate[6]
+            out.append((candidate[7] if len(candidate) > 7 else text, kind, preview(kind, text)))
         return out
 
     def _secret_column(self, segment: Segment):
@@ -306,7 +310,7 @@ class Scanner:
         key = self.key
         return [Finding(file, int(rows[unit]), column, kind, confidence, preview(kind, text),
                         fingerprint(key, kind, normalized))
-                for confidence, unit, start, end, kind, normalized, text in kept]
+                for confidence, unit, start, end, kind, normalized, text, *_ in kept]
 
     def consume(self, part, result: FileResult) -> None:
         """Scan every value and name of one part of the one reader into ``result``."""
