@@ -19,6 +19,7 @@ Errors never quote data: a parser's message can hold a raw value.
 
 from __future__ import annotations
 
+import codecs
 import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -149,8 +150,6 @@ class Transcoded:
     loaded."""
 
     def __init__(self, stream, encoding: str, outcome: ReadOutcome):
-        import codecs
-
         self._stream = stream
         self._outcome = outcome
         self._encoding = encoding
@@ -170,12 +169,10 @@ class Transcoded:
                 text = text[1:] if text[0] == "\ufeff" else text
                 self._first = False
             if text:
-                return text.encode("utf-8", "surrogatepass")
+                return text.encode("utf-8")  # strict or U+FFFD: never a lone surrogate
         return b""
 
     def _decode(self, raw: bytes, final: bool) -> str:
-        import codecs
-
         try:
             return self._decoder.decode(raw, final)
         except UnicodeDecodeError:

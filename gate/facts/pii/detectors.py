@@ -410,7 +410,7 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("date_words_dmy", rb"\b\d{1,2} " + _MONTH + rb"\.?,? (?:19|20)\d{2}\b", _dob),
     *(Pattern(name, regex, validate, caseless, near=name.startswith("keyword"))
       for name, regex, validate, caseless, _ in SECRET_PATTERNS),
-    # where an encoded value may be (one event per escape, one per run of 16 base64 characters)
+    # where a disguised value may be: not detectors (their validator finds nothing), see normalize.py
     Pattern("url_encoded", rb"%[0-9A-Fa-f]{2}", _never, encoded="url"),
     # a character whose plain form is a letter, digit or @; or a dash, space or nothing between two
     # characters a value is made of (4111<ZWSP>1111, 219–45–6788), not between words

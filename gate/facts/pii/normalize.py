@@ -47,13 +47,20 @@ def _table() -> tuple[dict[str, str], "re.Pattern[str]"]:
             table[char] = str(unicodedata.decimal(char))
     for dash in _DASHES:
         table[dash] = "-"
-    codes = sorted(map(ord, table))
-    ranges, first = [], codes[0]
-    for previous, code in zip(codes, codes[1:] + [None]):
-        if code != previous + 1:
-            ranges.append(re.escape(chr(first)) + ("-" + re.escape(chr(previous)) if previous > first else ""))
-            first = code
+    ranges = [re.escape(chr(first)) + ("-" + re.escape(chr(last)) if last > first else "")
+              for first, last in _spans(map(ord, table))]
     return table, re.compile("[" + "".join(ranges) + "]+")
+
+
+def _spans(numbers) -> list[tuple[int, int]]:
+    """Sorted numbers as (first, last) runs of consecutive ones."""
+    spans: list[tuple[int, int]] = []
+    for number in sorted(numbers):
+        if spans and number == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], number)
+        else:
+            spans.append((number, number))
+    return spans
 
 
 def unicode_form(text: str) -> str:
@@ -150,12 +157,8 @@ def disguise_patterns() -> tuple[bytes, bytes]:
 def _byte_alternatives(groups: dict[bytes, set[int]]) -> bytes:
     alternatives = []
     for prefix in sorted(groups):
-        last = sorted(groups[prefix])
-        ranges, first = [], last[0]
-        for previous, byte in zip(last, last[1:] + [None]):
-            if byte != previous + 1:
-                ranges.append(b"\\x%02x" % first + (b"-\\x%02x" % previous if previous > first else b""))
-                first = byte
+        ranges = [b"\\x%02x" % first + (b"-\\x%02x" % last if last > first else b"")
+                  for first, last in _spans(groups[prefix])]
         alternatives.append(b"".join(b"\\x%02x" % b for b in prefix) + b"[" + b"".join(ranges) + b"]")
     return b"(?:" + b"|".join(alternatives) + b")"
 

@@ -161,7 +161,7 @@ class Scanner:
             start, end = _bounds(segment, unit)
             # the preview is made from the plain text (the original's fullwidth digits are no [0-9]);
             # what a name is masked by is the original value, the only text that is in the name
-            original = bytes(segment.data[start:end]).decode("utf-8", "surrogateescape")
+            original = _value(segment, unit).decode("utf-8", "surrogateescape")
             kept.append((confidence, unit, start, end, kind, normalized, text, original))
         return kept
 
@@ -270,10 +270,8 @@ class Scanner:
 
     def _secret_column(self, segment: Segment):
         data = segment.data
-        starts = segment.starts
-        for unit in range(len(starts)):
-            begin = int(starts[unit])
-            end = int(starts[unit + 1]) - 1 if unit + 1 < len(starts) else len(data)
+        for unit in range(len(segment.starts)):
+            begin, end = _bounds(segment, unit)
             if end - begin < 6:
                 continue
             value = bytes(data[begin:end]).decode("utf-8", "replace")
