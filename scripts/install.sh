@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs gate from this checkout with its test tools, plus OPA's own engine in-process.
+# Installs gate from this checkout with its test tools and the NER extra (spaCy and its small English
+# model, gate/facts/pii/ner.py), plus OPA's own engine in-process.
 # OPA's wheel declares Python >= 3.14 but is plain ctypes and runs on 3.11+, hence the flags;
 # without it gate still works, on regorus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install --disable-pip-version-check -q -e ".[test]"
+python -m pip install --disable-pip-version-check -q -e ".[test,ner]"
 # An editable install compiles nothing, and where PYTHONDONTWRITEBYTECODE is set (many CI images and
 # containers) every `gate` process would compile its own modules again (~0.1 s): compile them once.
 python -m compileall -q gate >/dev/null

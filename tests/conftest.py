@@ -25,6 +25,11 @@ _RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
 os.environ.setdefault("GATE_CACHE_KEY", __import__("hashlib").sha256(_RUN.encode()).hexdigest()[:48] if _RUN
                       else os.urandom(24).hex())
 
+# NER (spaCy, gate/facts/pii/ner.py) costs every `gate` process that reads text about 1.5 s to load:
+# off for the suite, on in the tests of NER itself (tests/unit/facts/pii/test_names.py,
+# tests/e2e/test_ner.py), which set GATE_NER=on. GATE_NER=on python -m pytest runs everything with it.
+os.environ.setdefault("GATE_NER", "off")
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 """The tests' own files: golden reports, schemas, data."""

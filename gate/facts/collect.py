@@ -77,8 +77,10 @@ def _digest(value: Any) -> str:
 
 def file_config(fingerprint_key: bytes, declared: str | None) -> str:
     """What a file's cached facts depend on besides its bytes."""
+    from .pii import ner
+
     return _digest({"code": code_digest("data", "facts/pii", "facts/files"), "format": declared,
-                    "key": hashlib.sha256(fingerprint_key).hexdigest()})
+                    "key": hashlib.sha256(fingerprint_key).hexdigest(), "ner": ner.identity()})
 
 
 def file_facts_json(read: FileRead) -> dict[str, Any]:
@@ -298,7 +300,17 @@ def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = froze
         "unscanned": [],
         "sealed_unscanned": [p for p in sealed if p not in opened and not (recorded.get(p) and recorded[p].plain_facts)],
         "notes": summary["notes"],
+        "detection": detection_json(),
     }
+
+
+def detection_json() -> dict[str, Any]:
+    """What this run could detect: the NER model in use (or why none), and the types it therefore
+    cannot find in free text (columns named for them are still checked: names.py)."""
+    from .pii import ner
+
+    state = ner.status()
+    return {"ner": state, "undetectable": [] if state["model"] else list(ner.TYPES)}
 
 
 def pii_by_type(findings) -> dict[str, dict[str, Any]]:

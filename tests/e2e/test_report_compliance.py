@@ -54,7 +54,7 @@ def test_json_report_answers_the_compliance_questions(audited):
     census = by_id["census-2019"]
     assert census["retention"]["status"] == "expired" and census["retention"]["days_left"] < 0
     chat = by_id["chat-logs-2026"]
-    assert chat["pii"]["not_allowed"] == ["PHONE"] and chat["pii"]["allowed"] == ["EMAIL"]
+    assert chat["pii"]["not_allowed"] == ["PERSON", "PHONE"] and chat["pii"]["allowed"] == ["EMAIL"]
     assert by_id["loan-applications-2026"]["poisoning"]["risk"] == "high"
     assert by_id["loan-applications-2026"]["poisoning"]["triggers"] >= 1
     assert by_id["web-crawl"]["verdict"] == "fail"

@@ -100,8 +100,9 @@ def test_github_annotations_and_step_summary(tmp_path):
 
 def test_sarif_points_pii_results_at_the_data_rows():
     _, document = _sarif("check", str(EXAMPLE_REPO / "datasets" / "chat-logs-2026"))
-    [result] = document["runs"][0]["results"]
-    assert result["ruleId"] == "pii.type_not_allowed"
+    results = document["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == ["pii.type_not_allowed"] * 2  # PERSON (customer.name), PHONE
+    [result] = [r for r in results if "PHONE" in r["message"]["text"]]
     related = result["relatedLocations"]
     assert related and all(r["physicalLocation"]["artifactLocation"]["uri"].endswith("chats.jsonl") for r in related)
     lines = (EXAMPLE_REPO / "datasets" / "chat-logs-2026" / "data" / "chats.jsonl").read_text().splitlines()

@@ -70,7 +70,7 @@ def test_a_misleading_column_name_does_not_bury_validated_values(tmp_path, colum
 
 def test_the_loader_returns_the_characters_of_a_utf16_file_the_scanner_saw(tmp_path):
     rows = [("1", "Zoë"), ("2", "Åsa"), ("3", "李")]
-    text = "id,name\n" + "".join(f"{a},{b}\n" for a, b in rows)
+    text = "id,word\n" + "".join(f"{a},{b}\n" for a, b in rows)  # not "name": those would be PERSON values
     root = make_repo(tmp_path)
     directory = make_dataset(root, "a", {"data/p.csv": text.encode("utf-16")}, globs="[data/*]")
     code, body, _ = check(root, directory)
@@ -78,7 +78,7 @@ def test_the_loader_returns_the_characters_of_a_utf16_file_the_scanner_saw(tmp_p
     k = keys(tmp_path)
     frame = gate.open_dataset(directory, subject="bob", purpose="model-training", audit_log=tmp_path / "audit.jsonl",
                               audit_key_file=k["audit"], repo_root=root)
-    assert [str(v) for v in frame["name"]] == [b for _, b in rows]
+    assert [str(v) for v in frame["word"]] == [b for _, b in rows]
 
 
 DISGUISED_EMAILS = ["jane.roe%40example.org", "ｊａｎｅ．ｒｏｅ＠ｅｘａｍｐｌｅ．ｏｒｇ", "jane.roe\u200b@example.org"]

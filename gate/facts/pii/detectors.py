@@ -10,6 +10,7 @@ from typing import Callable
 
 from .context import column_signal, nearby_signal
 from ._disguises import JOINING, STRONG
+from .names import TEXT_PATTERNS, person_in_context, street_address
 from .secrets import SECRET_PATTERNS
 
 
@@ -21,8 +22,9 @@ class Pattern:
     """Detector name."""
     regex: bytes
     """Hyperscan expression."""
-    validate: Callable[[str, str | None, bytes, bytes], tuple[str, float, str] | None]
-    """(candidate, column, bytes before and after it in the same value) -> (type, confidence, normalized)."""
+    validate: Callable[[str, str | None, bytes, bytes], tuple[str, float, str] | None | bool]
+    """(candidate, column, bytes before and after it in the same value) -> (type, confidence, normalized);
+    None when the candidate is not one (a shorter end may be), False when no shorter end is either."""
     caseless: bool = False
     """Match case-insensitively."""
     encoded: str | None = None
@@ -410,6 +412,9 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("date_words_dmy", rb"\b\d{1,2} " + _MONTH + rb"\.?,? (?:19|20)\d{2}\b", _dob),
     *(Pattern(name, regex, validate, caseless, near=name.startswith("keyword"))
       for name, regex, validate, caseless, _ in SECRET_PATTERNS),
+    # a name after a title or an introduction, a street address (names.py)
+    *(Pattern(name, regex, person_in_context if name.startswith("person") else street_address)
+      for name, regex in TEXT_PATTERNS),
     # where a disguised value may be: not detectors (their validator finds nothing), see normalize.py
     Pattern("url_encoded", rb"%[0-9A-Fa-f]{2}", _never, encoded="url"),
     # a character whose plain form is a letter, digit or @; or a dash, space or nothing between two

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-PII_TYPES = ("EMAIL", "PHONE", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "IP_ADDRESS", "DATE_OF_BIRTH", "SECRET")
+PII_TYPES = ("EMAIL", "PHONE", "US_SSN", "US_ITIN", "CREDIT_CARD", "IBAN", "IP_ADDRESS", "DATE_OF_BIRTH", "PERSON",
+             "ADDRESS", "LOCATION", "ORGANIZATION", "SECRET")
 
 
 class Finding(NamedTuple):

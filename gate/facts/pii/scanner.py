@@ -17,6 +17,7 @@ from ...data.segments import NAMES_COLUMN, Segment, segment_of, segments as part
 from ...errors import GateError
 from .context import is_secret_column
 from .detectors import PATTERNS
+from .names import column_kind, column_verdict, entity_pieces, keep_entity, sentence_start, value_fits
 from .normalize import base64_decoded, unicode_form, url_decoded
 from .secrets import secret_cell
 from .model import PII_TYPES, FileResult, Finding
@@ -28,6 +29,10 @@ _WINDOW = 512
 _TRIES = 16
 _NEAR = 64
 _MAX_DEPTH = 2
+_PEOPLE = frozenset({"PERSON", "ADDRESS", "LOCATION", "ORGANIZATION"})
+"""Types looked for in data only: a descriptor's owner or a file named for a town is not personal data."""
+_PEOPLE_SAMPLE = 64
+_TEXTY = re.compile(rb"[A-Z]|[\xc3-\xc5]")  # a capital letter (ASCII, Latin-1, Latin Extended-A)
 """Plain forms of plain forms: base64 of a URL-encoded value, fullwidth digits in base64; no further."""
 
 
@@ -86,9 +91,9 @@ def _database(group: str = "detect"):
 
 def config_digest(key: bytes) -> str:
     """What a cached PII fact depends on besides the content: patterns, context words, the key's hash."""
-    from . import context
+    from . import context, ner
 
-    parts = repr(([p.regex for p in PATTERNS], sorted((k, sorted(v)) for k, v in context.POSITIVE.items()),
+    parts = repr((ner.identity(), [p.regex for p in PATTERNS], sorted((k, sorted(v)) for k, v in context.POSITIVE.items()),
                   sorted((k, sorted(v)) for k, v in context.NEGATIVE.items()), sorted(context.SECRET_COLUMN_WORDS),
                   hashlib.sha256(key).hexdigest()))
     return hashlib.sha256(parts.encode()).hexdigest()[:32]
@@ -134,15 +139,23 @@ class Scanner:
         self.database = _database("detect")
         self.encoded_database = _database("encoded")
         self.unicode_database = _database("unicode")
+        from . import ner
+
+        self.ner = ner.status()["model"] is not None
 
     def scan_segment(self, segment: Segment, file: str) -> list[Finding]:
         """Findings in one segment, overlaps resolved in favour of the most confident."""
-        return self._resolve(self._found(segment), segment, file)
+        return self._resolve(self._found(segment, people=True), segment, file)
 
-    def _found(self, segment: Segment, depth: int = 0) -> list:
+    def _found(self, segment: Segment, depth: int = 0, people: bool = False) -> list:
         """Kept candidates of the segment and of its values' plain forms (normalize.py), the latter
-        located at their whole value in the segment."""
+        located at their whole value in the segment. ``people``: the segment is data, where names,
+        addresses, places and organisations are looked for too (names.py, ner.py)."""
         candidates, encoded = self._candidates(segment)
+        if people:
+            candidates.extend(self._people(segment))
+        else:
+            candidates = [c for c in candidates if c[4] not in _PEOPLE]
         kept = list(self._kept(candidates))
         if depth >= _MAX_DEPTH:
             return kept
@@ -248,6 +261,8 @@ class Scanner:
             for end in (sorted(set(ends), reverse=True)[:_TRIES] if len(ends) > 1 else ends):
                 text = bytes(data[start:end]).decode("utf-8", "replace")
                 verdict = pattern.validate(text, segment.column, before, bytes(data[end:end + 2]))
+                if verdict is False:  # the validator knows no shorter end is one either
+                    break
                 if verdict is not None:
                     kind, confidence, normalized = verdict
                     candidates.append((confidence, unit, start, end, kind, normalized, text))
@@ -255,6 +270,64 @@ class Scanner:
         if secret_column:
             candidates.extend(self._secret_column(segment))
         return candidates, encoded
+
+    def _people(self, segment: Segment) -> list:
+        """Candidates from the column's name (names.py) or, in text, from the model (ner.py)."""
+        column = segment.column
+        if column == NAMES_COLUMN:
+            return []
+        kind = column_kind(column)
+        if kind is not None:  # even short values: "Ann" in a name column is a name
+            return self._column_people(segment, kind)
+        return self._entities(segment) if self.ner and not segment.trivial else []
+
+    def _column_people(self, segment: Segment, kind: str) -> list:
+        data = segment.data
+        fits: list[tuple[int, int, int, str]] = []
+        for unit in range(len(segment.starts)):
+            begin, end = _bounds(segment, unit)
+            if end - begin < 2:
+                continue
+            text = bytes(data[begin:end]).decode("utf-8", "replace")
+            if value_fits(kind, text):
+                fits.append((unit, begin, end, text))
+        sample = list(dict.fromkeys(text.strip() for *_, text in fits))[:_PEOPLE_SAMPLE]
+        verdict = column_verdict(kind, sample)
+        if verdict is None:
+            return []
+        kind, confidence = verdict
+        return [(confidence, unit, begin, end, kind, " ".join(text.lower().split()), text)
+                for unit, begin, end, text in fits]
+
+    def _entities(self, segment: Segment) -> list:
+        from . import ner
+
+        data = segment.data
+        units: list[tuple[int, int]] = []
+        texts: list[str] = []
+        for unit in range(len(segment.starts)):
+            begin, end = _bounds(segment, unit)
+            if end - begin < 4:
+                continue
+            raw = bytes(data[begin:end])
+            if b" " not in raw or _TEXTY.search(raw) is None:
+                continue
+            units.append((unit, begin))
+            texts.append(raw.decode("utf-8", "replace"))
+        out = []
+        for index, kind, start, end, text in ner.entities(texts):
+            unit, begin = units[index]
+            whole = texts[index]
+            for offset, piece in entity_pieces(kind, text):
+                if not keep_entity(kind, piece):
+                    continue
+                first = begin + len(whole[:start + offset].encode("utf-8"))
+                last = first + len(piece.encode("utf-8"))
+                confidence = ner.CONFIDENCE[kind]
+                if kind == "PERSON" and " " not in piece and sentence_start(whole, start + offset):
+                    confidence = ner.UNSURE  # "Gift for my brother.": a capitalised first word, alone
+                out.append((confidence, unit, first, last, kind, " ".join(piece.lower().split()), piece))
+        return out
 
     def find_in_names(self, names: list[str], column: str = NAMES_COLUMN) -> list[tuple[str, str, str]]:
         """(raw matched text, type, redacted preview) for PII and secrets inside names (file names,
@@ -284,7 +357,7 @@ class Scanner:
         """(type, confidence, start, end) of every finding in a segment, byte offsets into its data:
         the same findings as ``scan_segment``, for callers that need where a value is (benchmarks).
         A finding in a value's plain form (normalize.py) spans the whole value."""
-        return [(c[4], c[0], c[2], c[3]) for c in self._found(segment)]
+        return [(c[4], c[0], c[2], c[3]) for c in self._found(segment, people=True)]
 
     def _kept(self, candidates):
         """Candidates left once overlaps are resolved in favour of the most confident, at the floor."""

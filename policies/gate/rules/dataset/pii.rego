@@ -13,6 +13,11 @@ threshold := object.get(data.org, ["pii", "min_confidence"], 0.5)
 
 allowed := {t | some t in object.get(input.dataset, ["pii", "allowed"], [])}
 
+# Types gate could not look for in free text in this run (no NER model: facts.pii.detection).
+undetectable := {t | some t in object.get(facts, ["detection", "undetectable"], [])}
+
+_no_ner_reason := object.get(facts, ["detection", "ner", "reason"], "no NER model")
+
 # Findings of a type at or above the policy's confidence threshold.
 confident(kind) := sum([n | some c, n in facts.by_type[kind].by_confidence; to_number(c) >= threshold])
 
@@ -95,4 +100,32 @@ warn contains object.union(lib.violation("pii.low_confidence", "low", msg, "pii.
 warn contains lib.violation("pii.unscanned_files", "low", msg, "files") if {
 	count(object.get(facts, "unscanned", [])) > 0
 	msg := sprintf("%d file(s) not scanned for PII (binary): %s", [count(facts.unscanned), concat(", ", facts.unscanned)])
+}
+
+# METADATA
+# title: Allowed PII type gate cannot detect
+# description: |
+#   pii.allowed names a type gate could not look for in free text in this run (PERSON, LOCATION and
+#   ORGANIZATION need the NER extra, gate[ner]); the declaration is unchecked there.
+# custom:
+#   id: pii.allowed_undetectable
+#   severity: low
+warn contains object.union(lib.violation("pii.allowed_undetectable", "low", msg, "pii.allowed"), {"pii_type": kind}) if {
+	some kind in allowed
+	kind in undetectable
+	msg := sprintf("pii.allowed lists %s, which gate cannot find in free text in this run (%s); only columns named for it were checked", [kind, _no_ner_reason])
+}
+
+# METADATA
+# title: Required PII detection unavailable
+# description: |
+#   The organisation requires that some types be looked for (data.org.pii.require_detection), and
+#   this run could not look for them in free text (no NER model).
+# custom:
+#   id: pii.detection_unavailable
+#   severity: high
+deny contains object.union(lib.violation("pii.detection_unavailable", "high", msg, null), {"pii_type": kind}) if {
+	some kind in object.get(data.org, ["pii", "require_detection"], [])
+	kind in undetectable
+	msg := sprintf("%s must be looked for in dataset %s, but this run cannot find it in free text (%s)", [kind, input.dataset.id, _no_ner_reason])
 }

@@ -67,3 +67,31 @@ test_unscanned_files_warn if {
 	inp := json.patch(with_pii("internal", [], {}, "contract"), [{"op": "replace", "path": "/facts/pii/unscanned", "value": ["d/blob.bin"]}])
 	ids(warn) == {"pii.unscanned_files"} with input as inp
 }
+
+without_ner(allowed) := json.patch(with_pii("confidential", allowed, emails, "contract"), [{
+	"op": "add", "path": "/facts/pii/detection",
+	"value": {"ner": {"model": null, "reason": "spaCy is not installed"}, "undetectable": ["LOCATION", "ORGANIZATION", "PERSON"]},
+}])
+
+test_allowed_type_gate_cannot_detect_warns if {
+	inp := without_ner(["EMAIL", "PERSON"])
+	count(deny) == 0 with input as inp
+	some w in warn with input as inp
+	w.id == "pii.allowed_undetectable"
+	w.pii_type == "PERSON"
+	contains(w.message, "spaCy is not installed")
+}
+
+test_detectable_allowed_type_does_not_warn if {
+	inp := json.patch(with_pii("confidential", ["EMAIL", "PERSON"], emails, "contract"), [{
+		"op": "add", "path": "/facts/pii/detection",
+		"value": {"ner": {"model": "en_core_web_sm"}, "undetectable": []},
+	}])
+	count({w | some w in warn; w.id == "pii.allowed_undetectable"}) == 0 with input as inp
+}
+
+test_required_detection_denied_without_ner if {
+	inp := without_ner(["EMAIL"])
+	count(deny) == 0 with input as inp
+	ids(deny) == {"pii.detection_unavailable"} with input as inp with data.org.pii.require_detection as ["PERSON"]
+}
