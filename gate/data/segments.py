@@ -13,6 +13,7 @@ Parquet field names and JSON keys come out as a segment of their own (``NAMES_CO
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING, Iterator, Sequence
@@ -209,20 +210,7 @@ def _record_segments(records: list, rows: list[int]) -> Iterator[Segment]:
     block: dict[str, tuple[list[bytes], list[int]]] = {}
     keys: dict[str, None] = {}
     for record, row in zip(records, rows):
-        stack = [("", record)]
-        while stack:
-            prefix, value = stack.pop()
-            if isinstance(value, dict):
-                for key, item in value.items():
-                    keys[key] = None
-                    stack.append((f"{prefix}.{key}" if prefix else key, item))
-            elif isinstance(value, list):
-                for item in value:
-                    stack.append((f"{prefix}[]", item))
-            elif value is not None:
-                values, owners = block.setdefault(prefix or "value", ([], []))
-                values.append(scalar_text(value))
-                owners.append(row)
+        _visit("", record, row, block, keys, 0)
     for name, (values, owners) in block.items():
         segment = segment_of(name, values, owners)
         yield segment
@@ -230,8 +218,70 @@ def _record_segments(records: list, rows: list[int]) -> Iterator[Segment]:
         yield segment_of(NAMES_COLUMN, [k.encode("utf-8", "surrogatepass") for k in keys], [-1] * len(keys))
 
 
+_DEEP = 32
+"""Below this depth values are visited by recursion (fast); deeper, by a stack (any depth)."""
+
+
+def _visit(prefix: str, value, row: int, block: dict, keys: dict, depth: int) -> None:
+    """Depth first, the last child first (the order of _walk)."""
+    if depth >= _DEEP:
+        _walk(prefix, value, row, block, keys)
+        return
+    kind = type(value)
+    if kind is dict:
+        keys.update(dict.fromkeys(value))
+        if prefix:
+            children = ((f"{prefix}.{key}", item) for key, item in reversed(value.items()))
+        else:
+            children = reversed(value.items())
+    elif kind is list:
+        name = f"{prefix}[]"
+        children = ((name, item) for item in reversed(value))
+    else:
+        _walk(prefix, value, row, block, keys)
+        return
+    for name, item in children:
+        kind = type(item)
+        if kind is str and name:
+            entry = block.get(name)
+            if entry is None:
+                entry = block[name] = ([], [])
+            entry[0].append(item.encode("utf-8", "surrogatepass"))
+            entry[1].append(row)
+        elif kind is dict or kind is list:
+            _visit(name, item, row, block, keys, depth + 1)
+        elif item is not None:
+            entry = block.setdefault(name or "value", ([], []))
+            entry[0].append(scalar_text(item))
+            entry[1].append(row)
+
+
+def _walk(prefix: str, value, row: int, block: dict, keys: dict) -> None:
+    stack = [(prefix, value)]
+    while stack:
+        prefix, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                keys[key] = None
+                stack.append((f"{prefix}.{key}" if prefix else key, item))
+        elif isinstance(value, list):
+            for item in value:
+                stack.append((f"{prefix}[]", item))
+        elif value is not None:
+            values, owners = block.setdefault(prefix or "value", ([], []))
+            values.append(scalar_text(value))
+            owners.append(row)
+
+
 def scalar_text(value) -> bytes:
     """A JSON scalar as the bytes the scanner reads: strings as written, numbers as JSON writes them."""
+    kind = type(value)
+    if kind is str:
+        return value.encode("utf-8", "surrogatepass")
+    if kind is int:
+        return str(value).encode("ascii")  # what json.dumps writes for an int
+    if kind is float and math.isfinite(value):
+        return repr(value).encode("ascii")  # and for a finite float (1e400 is read as inf: "Infinity")
     if isinstance(value, str):
         return value.encode("utf-8", "surrogatepass")
     if isinstance(value, bool):
