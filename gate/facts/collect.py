@@ -86,9 +86,12 @@ def file_config(fingerprint_key: bytes, declared: str | None) -> str:
 def file_facts_json(read: FileRead) -> dict[str, Any]:
     """A file's own facts (reader outcome and PII scan) as plain JSON: what the cache and a sealed file's
     lock entry hold."""
+    from .pii import ner
     from .pii.scanner import file_result_to_json
 
-    return {"outcome": read.outcome.to_json(), "pii": file_result_to_json(read.pii)}
+    # the model the names in free text were looked for with: a sealed file's facts are read with
+    # whatever NER the checker has, so they say what they were made with (detection_json)
+    return {"outcome": read.outcome.to_json(), "pii": file_result_to_json(read.pii), "ner": ner.identity()}
 
 
 def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = False,
@@ -155,6 +158,7 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         results.append(file_result_from_json(f.path, own[f.path]["pii"]))
         outcomes[f.path] = own[f.path]["outcome"]
     plaintexts = plaintexts or {}
+    without_ner: list[str] = []  # sealed files whose bound facts were made without a model
     for f in sealed:
         if f.path in plaintexts:
             own[f.path] = file_facts_json(plaintexts[f.path])
@@ -165,12 +169,14 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         if _valid_file_facts(bound) and recorded[f.path].sha256 == digests[f.path][0]:
             results.append(file_result_from_json(f.path, bound["pii"]))
             outcomes[f.path] = bound["outcome"]
+            if bound.get("ner", "none") == "none":
+                without_ner.append(f.path)
     facts = {
         "integrity": integrity_json(view, digests),
         "signature": signature,
         "sealing": sealing_json(view, heads),
         "data": data_json(outcomes),
-        "pii": pii_json(view, results, scanner, set(plaintexts)),
+        "pii": pii_json(view, results, scanner, set(plaintexts), without_ner),
         "poisoning": _computed(view, lambda: poisoning_json(view, settings, {**reads, **plaintexts}, digests, cache,
                                                             set(plaintexts))),
         "drift": _computed(view, lambda: drift_json(view, settings, {**reads, **plaintexts}, digests, cache,
@@ -274,7 +280,8 @@ def name_findings(view: DatasetView, scanner) -> list:
     return found
 
 
-def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = frozenset()) -> dict[str, Any]:
+def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = frozenset(),
+             without_ner: list[str] = ()) -> dict[str, Any]:
     """Aggregated PII facts for the policy: counts per type and confidence, never values."""
     from .pii.baseline import apply_baseline, load_baseline
     from .pii.marks import has_key
@@ -300,17 +307,21 @@ def pii_json(view: DatasetView, results: list, scanner, opened: set[str] = froze
         "unscanned": [],
         "sealed_unscanned": [p for p in sealed if p not in opened and not (recorded.get(p) and recorded[p].plain_facts)],
         "notes": summary["notes"],
-        "detection": detection_json(),
+        "detection": detection_json(without_ner),
     }
 
 
-def detection_json() -> dict[str, Any]:
+def detection_json(without_ner: list[str] = ()) -> dict[str, Any]:
     """What this run could detect: the NER model in use (or why none), and the types it therefore
-    cannot find in free text (columns named for them are still checked: names.py)."""
+    cannot find in free text (columns named for them are still checked: names.py). Sealed files
+    whose bound facts were made without a model (``sealed_without_ner``) make those types
+    undetectable for the dataset too, whatever this run has."""
     from .pii import ner
 
     state = ner.status()
-    return {"ner": state, "undetectable": [] if state["model"] else list(ner.TYPES)}
+    blind = not state["model"] or bool(without_ner)
+    return {"ner": state, "undetectable": list(ner.TYPES) if blind else [],
+            "sealed_without_ner": sorted(without_ner)}
 
 
 def pii_by_type(findings) -> dict[str, dict[str, Any]]:

@@ -150,3 +150,25 @@ def test_a_sealed_name_without_a_plaintext_digest_is_refused_everywhere(tmp_path
                           audit_log=tmp_path / "audit.jsonl", audit_key_file=k["audit"], data_files=(k["data"],),
                           repo_root=root)
     assert [json.loads(line)["decision"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()] == ["fail"]
+
+
+def test_facts_sealed_without_a_model_do_not_count_as_names_looked_for(tmp_path):
+    """The sealer had no NER model: its bound facts hold no names from free text, so a checker that has
+    one must not treat the dataset as searched for them (the sealed copy cannot be rescanned)."""
+    root = make_repo(tmp_path)
+    k = keys(tmp_path)
+    identity, recipient = age_identity(tmp_path)
+    directory = make_dataset(root, "notes", {"data/p.csv": "id,note\n1,Maria Garcia called from Boston.\n"},
+                             classification="restricted", extra="pii:\n  allowed: [PERSON]\n")
+    off, on = {"GATE_NER": "off"}, {"GATE_NER": "on"}
+    assert run_gate("seal", str(directory), "--repo", str(root), "-r", recipient, env=off).returncode == 0
+    proc = run_gate("manifest", "sign", str(directory), "--repo", str(root), "--key", str(k["signing"]), "-i",
+                    str(identity), env=off)
+    assert proc.returncode == 0, proc.stderr
+    code, body, _ = check(root, directory, args=("--data", str(k["data"])), env=on)
+    detection = body["datasets"][0]["facts"]["pii"]["detection"]
+    assert detection["ner"]["model"] == "en_core_web_sm", detection  # this run has the model ...
+    assert detection["sealed_without_ner"] == ["datasets/notes/data/p.csv.age"]  # ... the sealed facts were made without
+    assert set(detection["undetectable"]) == {"PERSON", "LOCATION", "ORGANIZATION"}
+    warned = [v for v in body["datasets"][0]["violations"] if v["id"] == "pii.allowed_undetectable"]
+    assert warned and "datasets/notes/data/p.csv.age" in warned[0]["message"], body

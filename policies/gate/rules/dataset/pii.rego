@@ -16,7 +16,16 @@ allowed := {t | some t in object.get(input.dataset, ["pii", "allowed"], [])}
 # Types gate could not look for in free text in this run (no NER model: facts.pii.detection).
 undetectable := {t | some t in object.get(facts, ["detection", "undetectable"], [])}
 
-_no_ner_reason := object.get(facts, ["detection", "ner", "reason"], "no NER model")
+_sealed_without_ner := object.get(facts, ["detection", "sealed_without_ner"], [])
+
+default _no_ner_reason := "no NER model"
+
+_no_ner_reason := reason if {
+	reason := facts.detection.ner.reason
+} else := reason if {
+	count(_sealed_without_ner) > 0
+	reason := sprintf("the facts sealed with %s were made without an NER model", [concat(", ", _sealed_without_ner)])
+}
 
 # Findings of a type at or above the policy's confidence threshold.
 confident(kind) := sum([n | some c, n in facts.by_type[kind].by_confidence; to_number(c) >= threshold])
@@ -106,7 +115,8 @@ warn contains lib.violation("pii.unscanned_files", "low", msg, "files") if {
 # title: Allowed PII type gate cannot detect
 # description: |
 #   pii.allowed names a type gate could not look for in free text in this run (PERSON, LOCATION and
-#   ORGANIZATION need the NER extra, gate[ner]); the declaration is unchecked there.
+#   ORGANIZATION need the NER extra, gate[ner], in this run and in the run that sealed a file and
+#   bound its facts); the declaration is unchecked there.
 # custom:
 #   id: pii.allowed_undetectable
 #   severity: low
@@ -120,7 +130,8 @@ warn contains object.union(lib.violation("pii.allowed_undetectable", "low", msg,
 # title: Required PII detection unavailable
 # description: |
 #   The organisation requires that some types be looked for (data.org.pii.require_detection), and
-#   this run could not look for them in free text (no NER model).
+#   this run could not look for them in free text (no NER model, here or when a sealed file's facts
+#   were made).
 # custom:
 #   id: pii.detection_unavailable
 #   severity: high

@@ -95,3 +95,14 @@ test_required_detection_denied_without_ner if {
 	count(deny) == 0 with input as inp
 	ids(deny) == {"pii.detection_unavailable"} with input as inp with data.org.pii.require_detection as ["PERSON"]
 }
+
+test_sealed_facts_made_without_a_model_warn_on_an_allowed_name_type if {
+	base := with_pii("internal", [], {}, "contract")
+	inp := json.patch(base, [
+		{"op": "add", "path": "/facts/pii/detection", "value": {"ner": {"model": "en_core_web_sm"}, "undetectable": ["PERSON", "LOCATION", "ORGANIZATION"], "sealed_without_ner": ["data/p.csv.age"]}},
+		{"op": "replace", "path": "/dataset/pii/allowed", "value": ["PERSON"]},
+	])
+	some v in warn with input as inp
+	v.id == "pii.allowed_undetectable"
+	contains(v.message, "data/p.csv.age")
+}
