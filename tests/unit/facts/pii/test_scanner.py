@@ -67,3 +67,18 @@ def test_a_segment_of_python_values_finds_what_an_array_segment_finds():
     assert {(row, kind) for row, kind, _, _ in found(listed)} >= {(9, "EMAIL"), (11, "PHONE"), (13, "CREDIT_CARD")}
     assert [kind for _, kind, _ in scanner.find_in_names(["ok", "jane.doe@example.org.csv"])] == ["EMAIL"]
     assert segment_of("empty", [], []).values() == [] and scanner.scan_segment(segment_of("e", [], []), "f") == []
+
+
+def test_every_pattern_is_in_exactly_one_database_and_the_apart_one_is_scanned():
+    """The detectors are compiled into more than one database for speed (scanner._APART): none may
+    fall between them, and a value only the second one finds is still found."""
+    from gate.data.segments import segment_of
+    from gate.facts.pii import Scanner
+    from gate.facts.pii.detectors import PATTERNS
+    from gate.facts.pii.scanner import GROUPS
+
+    for pattern in PATTERNS:
+        assert sum(1 for keep in GROUPS.values() if keep(pattern)) == 1, pattern.name
+    text = b"ring +33 6 12 34 56 78 now"  # only the international phone pattern finds this one
+    found = Scanner(b"k" * 32).locate(segment_of("note", [text], [0]))
+    assert [(kind, text[start:end]) for kind, _, start, end in found] == [("PHONE", b"+33 6 12 34 56 78")], found
