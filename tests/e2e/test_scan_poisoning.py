@@ -17,8 +17,9 @@ from poisoning_corpus import bench, policy_fires, sk
 # ---------------------------------------------------------------- methods on small, exact cases
 
 def test_duplicate_conflicts_flag_the_minority_label(tmp_path):
-    rows = ["a,b,label"] + [f"{i % 40},{(i * 7) % 13},{int(i % 40 >= 20)}" for i in range(400)]
-    rows += ["3,5,1", "3,5,0", "3,5,0"]  # row 400 contradicts its two twins... and the 0s agree
+    # a feature with a value per row: identical rows are copies here, not records that collide by chance
+    rows = ["a,b,label"] + [f"{i * 0.37:.2f},{(i * 7) % 97},{int(i % 40 >= 20)}" for i in range(400)]
+    rows += ["3.33,5,1", "3.33,5,0", "3.33,5,0"]  # row 400 contradicts its two twins... and the 0s agree
     path = write(tmp_path / "d.csv", "\n".join(rows) + "\n")
     code, body = run_json("scan", "poisoning", str(path), "--label", "label", "--all-scores", "--repo", str(tmp_path))
     assert code in (0, 1)

@@ -45,6 +45,15 @@ def duplicate_conflicts(features: Features) -> MethodResult:
         groups.extend(extra)
     conflicts = 0
     rows_in = 0
+    expected = _expected_collisions(features)
+    agreeing = sum(len(m) for m in groups if len(np.unique(labels[m][labels[m] >= 0])) < 2) / max(1, n)
+    # where distinct records share every feature value (few values per feature, or the same place and
+    # circumstances recorded again and again), a group of identical rows is a cell of people, not
+    # copies of one: its mixed labels are the cell's own mix, judged by the label models. Such data
+    # shows it by many identical rows that agree, or by features coarse enough that rows must collide.
+    # Only where identical rows are otherwise rare are they copies, and a relabelled copy suspect.
+    natural = expected >= NATURAL_COLLISIONS or agreeing >= NATURAL_AGREEING
+    minority, tie = (0.2, 0.1) if natural else (0.9, 0.6)
     for members in groups:
         given = labels[members]
         given = given[given >= 0]
@@ -59,14 +68,38 @@ def duplicate_conflicts(features: Features) -> MethodResult:
             if labels[row] < 0:
                 continue
             if len(majority) == 1 and labels[row] != majority[0]:
-                score[row] = max(score[row], 0.9)
+                score[row] = max(score[row], minority)
             elif len(majority) > 1:
-                score[row] = max(score[row], 0.6)
+                score[row] = max(score[row], tie)
     summary = {"groups_with_conflicts": conflicts, "rows_in_conflicts": rows_in,
+               "expected_collision_share": round(expected, 4), "agreeing_duplicate_share": round(agreeing, 4),
+               "natural_collisions": bool(natural),
                "near_duplicate_groups": near,
                "near_duplicates": "minhash" if features.text is not None and n <= MINHASH_CAP else
                ("skipped above %d rows: exact duplicates only" % MINHASH_CAP if features.text is not None else "n/a")}
     return MethodResult(score, score >= 0.9, summary)
+
+
+NATURAL_COLLISIONS = 0.05  # rows expected to collide if features were independent
+NATURAL_AGREEING = 0.01    # rows in groups of identical rows that all carry one label
+
+
+def _expected_collisions(features: Features) -> float:
+    """Share of rows expected to share every feature value with another row if the features were
+    independent: from each feature's chance that two rows agree (sum of squared value shares). Near 0
+    for continuous features; most rows for a few coarse categories. Text rows never collide by chance."""
+    n = features.n
+    if features.text is not None or n < 2 or not features.names:
+        return 0.0
+    agree = 1.0
+    for kind, raw in zip(features.kinds, features.raw):
+        values = raw if kind != "numeric" else np.where(np.isnan(raw), np.inf, np.round(raw, 6))
+        _, counts = np.unique(values, return_counts=True)
+        share = counts / n
+        agree *= float(np.sum(share * share))
+        if agree == 0.0:
+            return 0.0
+    return float(-np.expm1((n - 1) * np.log1p(-min(agree, 1 - 1e-12))))
 
 
 def _row_keys(features: Features) -> np.ndarray:
