@@ -46,7 +46,8 @@ def duplicate_conflicts(features: Features) -> MethodResult:
     conflicts = 0
     rows_in = 0
     expected = _expected_collisions(features)
-    agreeing = sum(len(m) for m in groups if len(np.unique(labels[m][labels[m] >= 0])) < 2) / max(1, n)
+    mixed = [len(np.unique(labels[m][labels[m] >= 0])) >= 2 for m in groups]
+    agreeing = sum(len(m) for m, conflict in zip(groups, mixed) if not conflict) / max(1, n)
     # where distinct records share every feature value (few values per feature, or the same place and
     # circumstances recorded again and again), a group of identical rows is a cell of people, not
     # copies of one: its mixed labels are the cell's own mix, judged by the label models. Such data
@@ -54,11 +55,11 @@ def duplicate_conflicts(features: Features) -> MethodResult:
     # Only where identical rows are otherwise rare are they copies, and a relabelled copy suspect.
     natural = expected >= NATURAL_COLLISIONS or agreeing >= NATURAL_AGREEING
     minority, tie = (0.2, 0.1) if natural else (0.9, 0.6)
-    for members in groups:
+    for members, conflict in zip(groups, mixed):
+        if not conflict:
+            continue
         given = labels[members]
         given = given[given >= 0]
-        if len(np.unique(given)) < 2:
-            continue
         conflicts += 1
         rows_in += len(members)
         counts = np.bincount(given)
@@ -97,8 +98,6 @@ def _expected_collisions(features: Features) -> float:
         _, counts = np.unique(values, return_counts=True)
         share = counts / n
         agree *= float(np.sum(share * share))
-        if agree == 0.0:
-            return 0.0
     return float(-np.expm1((n - 1) * np.log1p(-min(agree, 1 - 1e-12))))
 
 

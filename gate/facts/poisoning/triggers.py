@@ -110,9 +110,9 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
         p_dis = binom.sf(int(round(contradicted * n_rows)) - 1, n_rows, min(max(baseline, 0.01), 0.99))
         evidence = candidate.p_value * tests * p_dis  # rare-and-pure, then contradicted: independent tests
         if contradicted >= CONTRADICTED and contradicted >= 2 * baseline + 0.1 and p_dis < 1e-3 and evidence < 1e-6:
-            # tabular only: on text the TF-IDF model told planted documents apart too (the example
+            # tabular only: on text a TF-IDF model told planted documents apart too (the example
             # repository's review trigger was judged natural), so n-grams are not checked yet
-            if candidate.kind != "ngram" and _subpopulation(features, candidate, labels, has) is not None:
+            if candidate.kind != "ngram" and _subpopulation(features, candidate, labels, has):
                 natural += 1
                 continue
             confirmed.append(Trigger(candidate.name, candidate.value, candidate.kind,
@@ -322,12 +322,12 @@ def _verify(features: Features, candidate: _Candidate, labels, has):
 
 SUBPOPULATION_AUC = 0.7
 SUBPOPULATION_Z = 3.0
-SUBPOPULATION_NEGATIVES = 4000
+SUBPOPULATION_SAMPLE = 4000
 
 
-def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> float | None:
-    """The out-of-fold AUC with which the *other* features tell the carrying rows from the rows of the
-    other labels, when that is high and significant; else None.
+def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> bool:
+    """Whether the *other* features tell the carrying rows from the rows of the other labels, out of
+    fold, with a high and significant AUC (a tabular candidate).
 
     A stamp is laid over ordinary rows of other classes: without the stamp they are a sample of those
     classes, and no model tells them apart (AUC near 0.5). A value that genuinely decides the label
@@ -335,6 +335,7 @@ def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> fl
     differs from the rest in many other ways too: the model tells its rows apart easily."""
     import warnings as _warnings
 
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -343,52 +344,29 @@ def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> fl
     for companion in candidate.companions or []:
         carrying |= companion.mask
     negatives = np.flatnonzero(~carrying & has & (labels != candidate.label))
-    if len(positives) < MIN_ROWS or len(negatives) < 2 * MIN_ROWS:
-        return None
+    drop = set(_hidden_columns(features, candidate))
+    keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
+    if len(positives) < MIN_ROWS or len(negatives) < 2 * MIN_ROWS or not keep:
+        return False
     rng = np.random.default_rng(4)
-    if len(negatives) > SUBPOPULATION_NEGATIVES:
-        negatives = np.sort(rng.choice(negatives, SUBPOPULATION_NEGATIVES, replace=False))
-    if len(positives) > SUBPOPULATION_NEGATIVES:
-        positives = np.sort(rng.choice(positives, SUBPOPULATION_NEGATIVES, replace=False))
+    if len(negatives) > SUBPOPULATION_SAMPLE:
+        negatives = np.sort(rng.choice(negatives, SUBPOPULATION_SAMPLE, replace=False))
+    if len(positives) > SUBPOPULATION_SAMPLE:
+        positives = np.sort(rng.choice(positives, SUBPOPULATION_SAMPLE, replace=False))
     rows = np.concatenate([positives, negatives])
     target = np.concatenate([np.ones(len(positives), dtype=int), np.zeros(len(negatives), dtype=int)])
-    if candidate.kind == "ngram":
-        x = features.tfidf
-        if x is None:
-            return None
-        words = _hidden_words(candidate)
-        hidden = [j for term, j in (features.vocabulary or {}).items() if words & set(term.split())]
-        x = x.tocsc()[rows]
-        if hidden:
-            x = x.tolil()
-            x[:, hidden] = 0
-        x = x.tocsr()
-    else:
-        drop = set(_hidden_columns(features, candidate))
-        keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
-        if not keep:
-            return None
-        x = features.matrix[np.ix_(rows, keep)]
-    folds = min(3, len(positives))
+    x = features.matrix[np.ix_(rows, keep)]
     scores = np.zeros(len(rows))
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
-        for train, test in StratifiedKFold(folds, shuffle=True, random_state=0).split(rows, target):
-            if candidate.kind == "ngram":
-                from sklearn.linear_model import LogisticRegression
-
-                model = LogisticRegression(C=4.0, max_iter=500, class_weight="balanced")
-            else:
-                from sklearn.ensemble import HistGradientBoostingClassifier
-
-                model = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, random_state=0,
-                                                       class_weight="balanced")
-            model.fit(x[train], target[train])
+        for train, test in StratifiedKFold(3, shuffle=True, random_state=0).split(rows, target):
+            model = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, random_state=0,
+                                                   class_weight="balanced").fit(x[train], target[train])
             scores[test] = model.predict_proba(x[test])[:, 1]
     auc = float(roc_auc_score(target, scores))
     n1, n0 = len(positives), len(negatives)
     z = (auc - 0.5) / np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1))
-    return auc if auc >= SUBPOPULATION_AUC and z >= SUBPOPULATION_Z else None
+    return auc >= SUBPOPULATION_AUC and z >= SUBPOPULATION_Z
 
 
 def _fit_without(features: Features, candidate: _Candidate, labels, has, allowed):
@@ -490,7 +468,7 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
     """Value combinations of two low-cardinality features that are rare together, nearly always one
     label, and purer than either value alone (else the single value is the candidate)."""
     n = features.n
-    items = []  # (feature index, value text, mask, masks of the neighbouring values of a number)
+    items = []  # (feature index, value text, mask, the neighbouring values of a number)
     for index, (kind, raw) in enumerate(zip(features.kinds, features.raw)):
         if kind == "categorical":
             codes = raw
@@ -509,7 +487,7 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
             for position, value in enumerate(values):
                 mask = raw == value
                 if min_rows <= mask.sum() <= 0.6 * n:
-                    near = tuple(raw == values[p] for p in (position - 1, position + 1) if 0 <= p < len(values))
+                    near = tuple(values[p] for p in (position - 1, position + 1) if 0 <= p < len(values))
                     items.append((index, _number(value), mask, near))
     if len(items) < 2:
         return []
@@ -556,7 +534,8 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
                        f"{a[1]} & {b[1]}", "pair")
         # a number's neighbouring values with the same other part leaning the same way: a natural
         # threshold over a pair (the plan and at most two calls -> churn), not a stamped combination
-        if found and _smooth(found[0], [a[2] & near for near in b[3]] + [b[2] & near for near in a[3]], labels, has):
+        if found and _smooth(found[0], [a[2] & (features.raw[b[0]] == v) for v in b[3]]
+                             + [b[2] & (features.raw[a[0]] == v) for v in a[3]], labels, has):
             continue
         out.extend(found)
     out.sort(key=lambda c: c.p_value)
