@@ -18,6 +18,7 @@ from .table import Table
 TOP_N = 20
 LABEL_FLAG = 0.95      # cleanlab flags the row and the models give its label at most 5 %: flagged
 LABEL_SUSPECT = 0.8    # cleanlab flags it and the models give its label at most 20 %: counts toward the risk
+LABEL_SUSPECT_P = 1.0 - LABEL_SUSPECT
 TRIGGER_SCORE = 0.98
 COMBINED_FLAG = 0.7    # several moderate signals together
 METHODS = ("label_issue", "trigger", "duplicate_conflict", "outlier", "spectral")
@@ -103,7 +104,9 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
 
     # 3. backdoor triggers
     t = time.perf_counter()
-    triggers, trigger_summary = find_triggers(feats)  # (shared values are filled in by find_triggers)
+    # rows whose label the out-of-fold models give at most 20 %: where a stamp on a common value shows
+    suspects = None if isinstance(result, str) else result.judged & (result.quality <= LABEL_SUSPECT_P)
+    triggers, trigger_summary = find_triggers(feats, suspects)  # (shared values are filled in by find_triggers)
     _redact_values(triggers)
     for trigger in triggers:
         per["trigger"][trigger.rows] = TRIGGER_SCORE

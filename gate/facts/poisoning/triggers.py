@@ -23,6 +23,8 @@ MAX_VERIFY = 12           # candidates checked with a model (most significant fi
 VERIFY_TRAIN = 20_000
 CONTRADICTED = 0.3        # share of carrying rows the rest of the features must contradict
 CONFIDENT_NOT = 0.2       # ... by giving the row's label at most this probability
+LIKE_OTHERS = 0.5         # or: the carrying rows sit at least this far from the label's own rows towards
+                          # the other labels' rows, in the probability the rest of the features give the label
 
 
 @dataclass
@@ -63,8 +65,9 @@ class _Candidate:
     companions: list = None  # other candidates on (mostly) the same rows: a trigger of several parts
 
 
-def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
-    """Confirmed triggers and a summary of what was examined."""
+def find_triggers(features: Features, suspects: np.ndarray | None = None) -> tuple[list[Trigger], dict]:
+    """Confirmed triggers and a summary of what was examined. ``suspects``: rows whose label the
+    out-of-fold models (labels.py) give at most 20 %, for triggers on common values."""
     from scipy.stats import binom
 
     labels = features.labels
@@ -88,6 +91,8 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
     candidates.extend(_pair_candidates(features, labels, has, base, k, min_rows))
     if features.text is not None:
         candidates.extend(_ngram_candidates(features, labels, has, base, k, min_rows))
+    if suspects is not None:
+        candidates.extend(_level_candidates(features, labels, has, k, min_rows, suspects))
     tests = max(1, len(candidates))
     # Bonferroni over every candidate examined: a natural data set yields many candidates. Those left
     # are ranked by a cheap screen (a linear model with the candidate's columns zeroed) so that the
@@ -95,8 +100,12 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
     strong = sorted((c for c in candidates if c.p_value * tests < 0.2), key=lambda c: c.p_value)[:200]
     _companions(strong, sorted(candidates, key=lambda c: c.p_value)[:500])
     screen = _prescreen(features, strong, labels, has)
-    order = sorted(range(len(strong)), key=lambda i: (-round(screen[i], 2), strong[i].p_value))
-    strong = [strong[i] for i in order if screen[i] >= CONTRADICTED / 2]
+    # most contradicted first, then the least explained: each kind of evidence gets verified slots
+    keep = [i for i in range(len(strong)) if screen[i][0] >= CONTRADICTED / 2 or screen[i][1] >= LIKE_OTHERS / 2]
+    by_contradiction = sorted(keep, key=lambda i: (-round(screen[i][0], 2), strong[i].p_value))
+    by_position = sorted(keep, key=lambda i: (-round(screen[i][1], 1), strong[i].p_value))
+    order = list(dict.fromkeys(j for pair in zip(by_contradiction, by_position) for j in pair))
+    strong = [strong[i] for i in order]
     confirmed: list[Trigger] = []
     checked = natural = 0
     for candidate in strong[:MAX_VERIFY]:
@@ -104,12 +113,24 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
         verdict = _verify(features, candidate, labels, has)
         if verdict is None:
             continue
-        contradicted, baseline, rows = verdict
+        contradicted, baseline, rows, (position, p_shift), _ = verdict
         carried = int((candidate.mask & has).sum())
         n_rows = len(rows)
         p_dis = binom.sf(int(round(contradicted * n_rows)) - 1, n_rows, min(max(baseline, 0.01), 0.99))
-        evidence = candidate.p_value * tests * p_dis  # rare-and-pure, then contradicted: independent tests
-        if contradicted >= CONTRADICTED and contradicted >= 2 * baseline + 0.1 and p_dis < 1e-3 and evidence < 1e-6:
+        evidence = candidate.p_value * tests  # rare-and-pure, then contradicted: independent tests
+        if candidate.kind == "level":
+            found = _level_verdict(candidate, verdict)
+            if found is not None and evidence * found[1] < LEVEL_EVIDENCE:
+                confirmed.append(Trigger(candidate.name, candidate.value, "value", features.classes[candidate.label],
+                                         found[0], carried, candidate.purity, float(base[candidate.label]),
+                                         contradicted, baseline, float(min(1.0, evidence * found[1]))))
+            continue
+        contradicted_rows = (contradicted >= CONTRADICTED and contradicted >= 2 * baseline + 0.1 and p_dis < 1e-3
+                             and evidence * p_dis < 1e-6)
+        # relative evidence, for a model that is rarely confident (a target that is the majority
+        # class, 1-3 % of documents): the rows look like the other labels' rows, not like the label's
+        like_others = position >= LIKE_OTHERS and p_shift < 1e-3 and evidence * p_shift < 1e-6
+        if contradicted_rows or like_others:
             # tabular only: on text a TF-IDF model told planted documents apart too (the example
             # repository's review trigger was judged natural), so n-grams are not checked yet
             if candidate.kind != "ngram" and _subpopulation(features, candidate, labels, has):
@@ -124,6 +145,80 @@ def find_triggers(features: Features) -> tuple[list[Trigger], dict]:
         trigger.shared = _shared_values(features, trigger)
     return confirmed, {"candidates": len(candidates), "significant": len(strong), "verified": checked,
                        "natural_subpopulations": natural}
+
+
+LEVEL_MAX_SHARE = 0.6     # a common value: any level up to this share of rows
+LEVEL_LIFT = 2.0          # its rows of one label hold this many times the label's share of suspects
+LEVEL_EVIDENCE = 1e-9     # enrichment x contradiction: the two use related models, so a stricter bar
+
+
+def _level_candidates(features: Features, labels, has, k, min_rows, suspects) -> list[_Candidate]:
+    """Common values (a level of a categorical or a value of a number with few values) whose rows of
+    one label hold far more of that label's suspect rows than the label's other rows do.
+
+    A stamp on a common value cannot make the value pure (its natural rows keep their labels), but the
+    stamped rows are ordinary rows of other classes relabelled: the label models doubt them, and the
+    doubted rows of the target label gather on that one value. Natural label noise spreads over values
+    and runs both ways (rows of the other labels on that value are doubted just as much): candidates
+    need the doubt to run one way only."""
+    from scipy.stats import binom
+
+    n = features.n
+    out = []
+    doubt = suspects & has
+    for index, (kind, raw) in enumerate(zip(features.kinds, features.raw)):
+        if kind == "categorical":
+            codes, names = raw, features.levels[index]
+            present = range(len(names))
+        else:
+            finite = raw[~np.isnan(raw)]
+            values = np.unique(finite)
+            if len(values) > PAIR_MAX_LEVELS or len(values) < 2:
+                continue
+            codes = np.full(n, -1)
+            codes[~np.isnan(raw)] = np.searchsorted(values, finite)
+            names = [_number(v) for v in values]
+            present = range(len(values))
+        for code in present:
+            mask = codes == code
+            size = int((mask & has).sum())
+            if size < min_rows or size > LEVEL_MAX_SHARE * n:
+                continue
+            for label in range(k):
+                cell = mask & has & (labels == label)
+                rest = ~mask & has & (labels == label)
+                cell_n, rest_n = int(cell.sum()), int(rest.sum())
+                if cell_n < min_rows or rest_n < min_rows:
+                    continue
+                hits = int((cell & doubt).sum())
+                rate = max(float((rest & doubt).sum()) / rest_n, 1.0 / rest_n)
+                if hits < min_rows or hits < LEVEL_LIFT * rate * cell_n + 0.05 * cell_n:
+                    continue
+                others = mask & has & (labels != label)
+                elsewhere = ~mask & has & (labels != label)
+                if others.sum() >= min_rows and elsewhere.sum():
+                    other_rate = float((others & doubt).mean() / max((elsewhere & doubt).mean(), 1e-9))
+                    if (others & doubt).sum() >= min_rows and other_rate >= LEVEL_LIFT / 1.5:
+                        continue  # doubt runs both ways on this value: noisy labels, not a stamp
+                p_value = float(binom.sf(hits - 1, cell_n, min(rate, 0.99)))
+                out.append(_Candidate(index, features.names[index], names[code], "level", mask, label,
+                                      float(cell_n / size), float(rate), p_value))
+    out.sort(key=lambda c: c.p_value)
+    return out[:100]
+
+
+def _level_verdict(candidate: _Candidate, verdict):
+    """(the stamped rows, the p of their count) of a common-value candidate, or None: the rows with
+    its value and label that the model without the feature gives the label at most CONFIDENT_NOT,
+    far more of them than the same model's rate on the label's held-out rows."""
+    from scipy.stats import binom
+
+    contradicted, baseline, rows, _, probability = verdict
+    doubted = rows[probability(rows, candidate.label) <= CONFIDENT_NOT]
+    p_count = float(binom.sf(len(doubted) - 1, len(rows), min(max(baseline, 0.01), 0.99)))
+    if len(doubted) >= MIN_ROWS and contradicted >= baseline + 0.15 and p_count < 1e-6:
+        return doubted, p_count
+    return None
 
 
 def _smooth(candidate: _Candidate, near: list[np.ndarray], labels, has) -> bool:
@@ -256,9 +351,11 @@ def _hidden_words(candidate: _Candidate) -> set[str]:
     return {w for part in parts if part.kind == "ngram" for w in re.findall(r"\w+|[^\w\s]{2,}", part.value.lower())}
 
 
-def _prescreen(features: Features, candidates: list[_Candidate], labels, has) -> list[float]:
-    """Share of each candidate's rows that one linear model, fitted on everything, assigns to another
-    label once the candidate's own columns are zeroed. Approximate (no retraining), only for ordering."""
+def _prescreen(features: Features, candidates: list[_Candidate], labels, has) -> list[tuple[float, float]]:
+    """(share of each candidate's rows with its label that one linear model, fitted on everything,
+    assigns to another label once the candidate's own columns are zeroed; where those rows sit
+    between the label's rows and the other labels' rows in that model's probability, as in
+    ``_position``). Approximate (no retraining), only for choosing and ordering what to verify."""
     import warnings as _warnings
 
     from sklearn.linear_model import LogisticRegression
@@ -271,7 +368,7 @@ def _prescreen(features: Features, candidates: list[_Candidate], labels, has) ->
     text = any(c.kind == "ngram" for c in candidates)
     x = features.tfidf.tocsr() if text else np.clip(features.scaled, -10, 10)
     if x.shape[1] == 0:
-        return [1.0] * len(candidates)
+        return [(1.0, 1.0)] * len(candidates)
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore")
         model = LogisticRegression(C=4.0 if text else 1.0, max_iter=300).fit(x[fit_rows], labels[fit_rows])
@@ -283,21 +380,43 @@ def _prescreen(features: Features, candidates: list[_Candidate], labels, has) ->
     else:
         intercept = model.intercept_
     vocabulary = features.vocabulary or {}
+    fitted = model.predict_proba(x[fit_rows])
+    means: dict[int, tuple[float, float]] = {}
+
+    def label_means(label: int, column: int) -> tuple[float, float]:
+        """Mean probability of ``label`` on the fitted rows with that label and with another."""
+        if label not in means:
+            own = labels[fit_rows] == label
+            means[label] = (float(fitted[own, column].mean()) if own.any() else 0.0,
+                            float(fitted[~own, column].mean()) if (~own).any() else 0.0)
+        return means[label]
+
     out = []
     for candidate in candidates:
-        carrying = np.flatnonzero(candidate.mask & has & (labels == candidate.label))
+        carrying = np.flatnonzero(candidate.mask & has)
         if candidate.kind == "ngram":
             words = _hidden_words(candidate)
             columns = [j for term, j in vocabulary.items() if words & set(term.split())]
         else:
             columns = _hidden_columns(features, candidate)
         block = x[carrying]
-        logits = block @ coef.T + intercept
+        logits = np.asarray(block @ coef.T + intercept)
         if columns:
             part = block[:, columns]
             logits = logits - np.asarray(part @ coef[:, columns].T)
-        predicted = classes[np.argmax(np.asarray(logits), axis=1)]
-        out.append(float(np.mean(predicted != candidate.label)) if len(carrying) else 0.0)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits)
+        probs /= probs.sum(axis=1, keepdims=True)
+        own = labels[carrying] == candidate.label
+        where = np.flatnonzero(classes == candidate.label)
+        p_label = probs[:, where[0]] if len(where) else np.zeros(len(carrying))
+        contradicted = float(np.mean(classes[np.argmax(probs[own], axis=1)] != candidate.label)) if own.any() else 0.0
+        position = 0.0
+        if own.any() and len(where):
+            same, other = label_means(candidate.label, where[0])
+            if same - other >= 0.1:
+                position = float((same - p_label[own].mean()) / (same - other))
+        out.append((contradicted, position))
     return out
 
 
@@ -317,7 +436,32 @@ def _verify(features: Features, candidate: _Candidate, labels, has):
     held_same = held[labels[held] == candidate.label]
     baseline = (float(np.mean(probability(held_same, candidate.label) <= CONFIDENT_NOT))
                 if len(held_same) >= 5 else 0.5)
-    return contradicted, baseline, rows
+    return contradicted, baseline, rows, _position(probability, rows, held, labels, candidate.label), probability
+
+
+def _position(probability, rows, held, labels, label) -> tuple[float, float]:
+    """(where the carrying rows sit between the label's held-out rows (0) and the other labels' held-out
+    rows (1) in the probability the model without the candidate gives the label, the one-sided
+    Mann-Whitney p that they sit below the label's own rows).
+
+    A stamp is laid over rows of other classes: to a model that never sees it they look like those
+    classes (position near 1), however unsure the model is. A value that decides the label alone,
+    with nothing else in the row to tell (a standard price point, the only negation in a review), marks
+    rows that look like any rows of their label (position near 0). A model that cannot tell the labels
+    apart (held-out means less than 0.1 apart) cannot say either: position 0."""
+    from scipy.stats import mannwhitneyu
+
+    same = held[labels[held] == label]
+    other = held[labels[held] != label]
+    if len(same) < 5 or len(other) < 5 or len(rows) < MIN_ROWS:
+        return 0.0, 1.0
+    p_same, p_other, p_rows = (probability(same, label), probability(other, label), probability(rows, label))
+    gap = float(p_same.mean() - p_other.mean())
+    if gap < 0.1:
+        return 0.0, 1.0
+    position = float((p_same.mean() - p_rows.mean()) / gap)
+    p_shift = float(mannwhitneyu(p_rows, p_same, alternative="less").pvalue)
+    return position, p_shift
 
 
 SUBPOPULATION_AUC = 0.7
@@ -345,6 +489,11 @@ def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> bo
         carrying |= companion.mask
     negatives = np.flatnonzero(~carrying & has & (labels != candidate.label))
     drop = set(_hidden_columns(features, candidate))
+    # the stamp's other parts (a second value every stamped row carries that is not a candidate of
+    # its own, being common elsewhere) would tell the rows apart by themselves
+    skip = {features.names[i] for i in range(len(features.names)) if set(features.columns_of[i]) <= drop}
+    for index, _, _ in _shared(features, positives, skip):
+        drop.update(features.columns_of[index])
     keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
     if len(positives) < MIN_ROWS or len(negatives) < 2 * MIN_ROWS or not keep:
         return False
@@ -430,15 +579,25 @@ def _probability(model, inputs):
 def _shared_values(features: Features, trigger: Trigger) -> list[dict]:
     """Feature values that at least 90 % of the trigger's rows carry but at most 10 % of other rows do:
     the rest of a stamp (a second pixel whose value also occurs naturally)."""
-    rows = trigger.rows
+    out = []
+    for index, value, elsewhere in _shared(features, trigger.rows, set(trigger.feature.split(" & "))):
+        levels = features.levels[index]
+        shown = levels[int(value)] if features.kinds[index] == "categorical" else _number(value)
+        out.append({"feature": features.names[index], "value": shown, "share_elsewhere": round(elsewhere, 4)})
+    return out[:10]
+
+
+def _shared(features: Features, rows: np.ndarray, skip: set[str]) -> list[tuple[int, float, float]]:
+    """(feature index, value, share of other rows with it) of the values >= 90 % of ``rows`` share and
+    <= 10 % of the other rows do, for the features not named in ``skip``."""
     n = features.n
     if len(rows) == 0:
         return []
     inside = np.zeros(n, dtype=bool)
     inside[rows] = True
     out = []
-    for name, kind, raw, levels in zip(features.names, features.kinds, features.raw, features.levels):
-        if name in trigger.feature.split(" & "):
+    for index, (name, kind, raw) in enumerate(zip(features.names, features.kinds, features.raw)):
+        if name in skip:
             continue
         values, counts = np.unique(raw[rows], return_counts=True)
         top = int(np.argmax(counts))
@@ -447,9 +606,8 @@ def _shared_values(features: Features, trigger: Trigger) -> list[dict]:
         value = values[top]
         elsewhere = float(np.mean(raw[~inside] == value)) if (~inside).any() else 1.0
         if elsewhere <= 0.1:
-            shown = levels[int(value)] if kind == "categorical" else _number(value)
-            out.append({"feature": name, "value": shown, "share_elsewhere": round(elsewhere, 4)})
-    return out[:10]
+            out.append((index, float(value), elsewhere))
+    return out
 
 
 def _columns(features: Features, feature) -> list[int]:
@@ -547,7 +705,11 @@ def _dedupe(triggers: list[Trigger]) -> list[Trigger]:
     to it: keep the exact value. (Two features of one trigger, two stamped pixels, are both kept.)"""
     values = [t for t in triggers if t.kind == "value"]
     kept = []
+    seen = set()
     for trigger in triggers:
+        if (trigger.feature, trigger.value, trigger.label) in seen:  # a rare value found twice
+            continue
+        seen.add((trigger.feature, trigger.value, trigger.label))
         if trigger.kind == "tail" and any(
                 v.feature == trigger.feature and len(np.intersect1d(v.rows, trigger.rows)) >= 0.5 * len(trigger.rows)
                 for v in values):
