@@ -46,11 +46,23 @@ def bound_process(requested: int | None = None) -> int:
     return count
 
 
+def _pool_setting() -> int | None:
+    """The smallest pool size the environment sets (``OMP_NUM_THREADS=1`` and the like), if any."""
+    sizes = [int(v) for v in (os.environ.get(name, "").strip() for name in _POOL_VARIABLES) if v.isdigit() and int(v) > 0]
+    return min(sizes) if sizes else None
+
+
 @contextmanager
 def native_threads(count: int | None = None) -> Iterator[int]:
-    """Hold every native pool already loaded to ``count`` threads (default ``jobs()``) while inside."""
+    """Hold every native pool already loaded to ``count`` threads (default ``jobs()``) while inside,
+    and never above a smaller size the environment sets: ``OMP_NUM_THREADS=1`` beside other busy
+    processes is what a user sets after seeing OpenMP's waiting threads slow a run tenfold (a
+    poisoning scan took 368 s with two threads beside another scan, 15 s with one)."""
     from threadpoolctl import threadpool_limits
 
     count = count or jobs()
+    setting = _pool_setting()
+    if setting is not None:
+        count = min(count, setting)
     with threadpool_limits(limits=count):
         yield count

