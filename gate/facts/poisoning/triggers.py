@@ -140,6 +140,9 @@ def find_triggers(features: Features, suspects: np.ndarray | None = None) -> tup
                                      features.classes[candidate.label], rows, carried, candidate.purity,
                                      float(base[candidate.label]), contradicted, baseline,
                                      float(candidate.p_value * tests)))
+    for trigger in confirmed:
+        if trigger.kind == "ngram":
+            trigger.value = _whole_phrase(features.text, trigger)
     confirmed = _dedupe(confirmed)
     for trigger in confirmed:
         trigger.shared = _shared_values(features, trigger)
@@ -661,9 +664,11 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
     same = feature_of[:, None] == feature_of[None, :]
     best = np.zeros_like(joint)
     best_label = np.zeros(joint.shape, dtype=np.int64)
+    by_label = []
     for label in range(k):
         weighted = m * (labels[sample] == label)[:, None]
         counts = m.T @ weighted
+        by_label.append(counts)
         better = counts > best
         best[better] = counts[better]
         best_label[better] = label
@@ -696,8 +701,94 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
                              + [b[2] & (features.raw[a[0]] == v) for v in a[3]], labels, has):
             continue
         out.extend(found)
+    out.extend(_triples(features, items, m, joint, by_label, same, labels, has, base, k, min_rows, scale, sample,
+                        shares))
     out.sort(key=lambda c: c.p_value)
     return out[:200]
+
+
+TRIPLE_PAIRS = 30         # pairs per label extended by a third value
+TRIPLE_Z = 3.0            # ... those whose rows carry the label more often than its base rate (a z-score)
+
+
+def _triples(features: Features, items, m, joint, by_label, same, labels, has, base, k, min_rows, scale, sample,
+             shares) -> list[_Candidate]:
+    """Stamps of three common values (frequent-itemset style): a pair whose rows lean to one label
+    far beyond its base rate without being pure (the stamp's rows are diluted by the pair's natural
+    rows) is extended by every third value; a combination that is pure, and purer than each of its
+    pairs, is a candidate."""
+    out = []
+    seen: set[frozenset] = set()
+    upper = np.triu(np.ones_like(joint, dtype=bool), 1)
+    in_label = [(labels[sample] == label).astype(np.float32) for label in range(k)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        purity_by_label = [counts / joint for counts in by_label]
+    for label in range(k):
+        counts, b = by_label[label], base[label]
+        z = (counts - joint * b) / np.sqrt(joint * b * (1 - b) + 1.0)
+        z[~upper | same | (joint * scale < min_rows)] = -np.inf
+        flat = np.argsort(-z, axis=None)[:TRIPLE_PAIRS]
+        lift = (shares[:, label] - b) / max(1e-9, 1 - b)
+        purity = purity_by_label[label]
+        for i, j in zip(*np.unravel_index(flat, z.shape)):
+            if z[i, j] < TRIPLE_Z or lift[i] >= PAIR_PART_LIFT or lift[j] >= PAIR_PART_LIFT:
+                continue
+            rows = m[:, i] * m[:, j]
+            total = rows @ m
+            hits = (rows * in_label[label]) @ m
+            with np.errstate(invalid="ignore", divide="ignore"):
+                third = hits / total
+            ok = ((total * scale >= min_rows) & (third >= MIN_PURITY) & ~same[i] & ~same[j]
+                  & (lift < PAIR_PART_LIFT)
+                  & (third >= np.nanmax(np.stack([np.full(len(third), purity[i, j]), purity[i], purity[j]]), axis=0) + 0.1))
+            for c in np.flatnonzero(ok):
+                key = frozenset((int(i), int(j), int(c)))
+                if key in seen:
+                    continue
+                seen.add(key)
+                parts = [items[x] for x in sorted(key)]
+                mask = parts[0][2] & parts[1][2] & parts[2][2]
+                found = _judge(mask & has, labels, base, k, min_rows, tuple(int(p[0]) for p in parts),
+                               " & ".join(features.names[p[0]] for p in parts), " & ".join(p[1] for p in parts),
+                               "pair")
+                if found and found[0].label == label:
+                    out.extend(found)
+    return out
+
+
+PHRASE_SHARE = 0.9        # a word belongs to the phrase when this share of its documents has it there
+PHRASE_MAX = 12           # tokens
+
+
+def _whole_phrase(texts: list[str], trigger: Trigger) -> str:
+    """The n-gram grown, word by word either side, while at least 90 % of the trigger's documents
+    share the next word: a stamped phrase of five words is reported once, as itself, not as the
+    three-word pieces the candidates are made of."""
+    import re
+    from collections import Counter
+
+    token = re.compile(r"\w+|[^\w\s]{2,}")
+    grams = trigger.value.split()
+    placed = []  # (tokens, start, end) of each document at its first occurrence of the n-gram
+    for row in trigger.rows[:2000]:
+        tokens = token.findall(texts[row].lower())
+        for start in range(len(tokens) - len(grams) + 1):
+            if tokens[start:start + len(grams)] == grams:
+                placed.append((tokens, start, start + len(grams)))
+                break
+    if not placed:
+        return trigger.value
+    phrase, total = list(grams), len(placed)
+    for side in (1, -1):
+        while len(phrase) < PHRASE_MAX:
+            nexts = [(t[e] if e < len(t) else None) if side == 1 else (t[s - 1] if s > 0 else None)
+                     for t, s, e in placed]
+            word, count = Counter(nexts).most_common(1)[0]
+            if word is None or count < PHRASE_SHARE * total:
+                break
+            phrase = phrase + [word] if side == 1 else [word] + phrase
+            placed = [(t, s, e + 1) if side == 1 else (t, s - 1, e) for (t, s, e), w in zip(placed, nexts) if w == word]
+    return " ".join(phrase)
 
 
 def _dedupe(triggers: list[Trigger]) -> list[Trigger]:
@@ -706,7 +797,7 @@ def _dedupe(triggers: list[Trigger]) -> list[Trigger]:
     values = [t for t in triggers if t.kind == "value"]
     kept = []
     seen = set()
-    for trigger in triggers:
+    for trigger in sorted(triggers, key=lambda t: -len(t.rows)):  # of one trigger found twice, the larger
         if (trigger.feature, trigger.value, trigger.label) in seen:  # a rare value found twice
             continue
         seen.add((trigger.feature, trigger.value, trigger.label))
