@@ -5,8 +5,12 @@ correction (Holm, over every test at once, so the chance of any false alarm stay
 - numeric feature: Kolmogorov-Smirnov; effect sizes KS D and the mean shift in reference SDs
 - categorical feature: chi-square on the contingency table; effect size Cramér's V
 - label: chi-square; effect size total variation distance
-- multivariate: MMD with an RBF kernel (median heuristic) and a permutation p-value, on samples
-  of at most MMD_SAMPLE rows per side (quadratic), said in the output
+- multivariate: a classifier two-sample test (gradient boosting, out-of-fold AUC, analytic
+  p-value) on at most CLASSIFIER_SAMPLE rows per side, said in the output
+
+A test counts as drift when it is significant after the correction *and* its effect reaches
+MIN_EFFECT (so that at large N a trivial shift does not alarm); one that is only significant says
+``trivial``.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import warnings
 import numpy as np
 
 ALPHA = 0.05
-MMD_SAMPLE = 1000
-PERMUTATIONS = 200
+CLASSIFIER_SAMPLE = 20_000   # rows per side for the multivariate test
+FOLDS = 5
 MAX_CATEGORIES = 50
+# Smallest effects that count as drift: at a million rows a shift nobody would act on is
+# "significant" (a KS D of 0.005); a test drifts when it is both significant and at least this large
+MIN_EFFECT = {"ks_d": 0.05, "cramers_v": 0.05, "total_variation": 0.03, "auc": 0.55}
 
 
 def drift(current, reference, label: str | None = None, text: str | None = None,
@@ -71,9 +78,13 @@ def _drift(current, reference, label: str | None, text: str | None, features, al
         row = _chi_square(current[label].astype(str), reference[label].astype(str), effect="tvd")
         if row is not None:
             label_shift = {"test": "chi2", **row}
-    multivariate = _mmd(current, reference, numeric_cols, categorical_cols, text, seed)
+    multivariate = _classifier_test(current, reference, numeric_cols, categorical_cols, text, seed)
     family = tests + ([label_shift] if label_shift else []) + ([multivariate] if multivariate and "p_value" in multivariate else [])
     _holm(family, alpha)
+    for test in family:  # significant and large enough to matter
+        size = test["effect_size"]
+        test["trivial"] = bool(test["significant"] and not any(size.get(k, 0) >= v for k, v in MIN_EFFECT.items()))
+        test["significant"] = test["significant"] and not test["trivial"]
     significant = [t["feature"] for t in tests if t["significant"]]
     return {
         "status": "ok",
@@ -117,28 +128,34 @@ def _chi_square(a, b, effect: str = "cramers_v") -> dict | None:
     return {"statistic": float(chi2), "p_value": float(p_value), "effect_size": size}
 
 
-def _mmd(current, reference, numeric_cols, categorical_cols, text, seed) -> dict | None:
-    """RBF-kernel MMD² with a permutation p-value on standardized features (and text SVD)."""
+def _classifier_test(current, reference, numeric_cols, categorical_cols, text, seed) -> dict | None:
+    """A classifier two-sample test: gradient boosting told to tell current rows from reference rows,
+    out of fold; its AUC is the effect size and the Mann-Whitney normal approximation its p-value.
+
+    Unlike a permutation test its p-value is not floored at 1/(permutations + 1), so it survives the
+    multiple-testing correction on wide tables, and trees see joint-only shifts (a correlation that
+    flips while every marginal stays) that per-feature tests cannot."""
     import pandas as pd
+    from scipy.stats import norm
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold
 
     rng = np.random.default_rng(seed)
     n_a, n_b = len(current), len(reference)
-    take_a = np.sort(rng.choice(n_a, min(n_a, MMD_SAMPLE), replace=False))
-    take_b = np.sort(rng.choice(n_b, min(n_b, MMD_SAMPLE), replace=False))
-    blocks = []
+    take_a = np.sort(rng.choice(n_a, min(n_a, CLASSIFIER_SAMPLE), replace=False))
+    take_b = np.sort(rng.choice(n_b, min(n_b, CLASSIFIER_SAMPLE), replace=False))
+    blocks, categorical = [], []
     if numeric_cols:
         both = pd.concat([current[numeric_cols].iloc[take_a], reference[numeric_cols].iloc[take_b]], ignore_index=True)
-        values = both.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        ref = values[len(take_a):]
-        center = np.nanmedian(ref, axis=0)
-        scale = np.nanstd(ref, axis=0)
-        scale[~np.isfinite(scale) | (scale == 0)] = 1.0
-        values = (values - center) / scale
-        blocks.append(np.nan_to_num(np.clip(values, -20, 20)))
+        blocks.append(both.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+        categorical += [False] * len(numeric_cols)
     for name in categorical_cols:
-        both = pd.concat([current[name].iloc[take_a], reference[name].iloc[take_b]], ignore_index=True).astype(str)
-        top = both.value_counts().index[:20]
-        blocks.append(np.stack([(both == level).to_numpy(dtype=float) for level in top], axis=1) / np.sqrt(2))
+        both = pd.concat([current[name].iloc[take_a], reference[name].iloc[take_b]], ignore_index=True)
+        both = both.astype(str).where(both.notna(), "<missing>")
+        top = list(both.value_counts().index[:MAX_CATEGORIES - 1])
+        codes = np.where(both.isin(top), both.map({level: i for i, level in enumerate(top)}), len(top))
+        blocks.append(codes.astype(float)[:, None])
+        categorical.append(True)
     if text and text in current.columns and text in reference.columns:
         from sklearn.decomposition import TruncatedSVD
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -148,33 +165,32 @@ def _mmd(current, reference, numeric_cols, categorical_cols, text, seed) -> dict
             tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2).fit_transform(docs)
             k = min(32, tfidf.shape[1] - 1)
             if k >= 2:
-                dense = TruncatedSVD(k, random_state=0).fit_transform(tfidf)
-                blocks.append(dense / (np.std(dense) + 1e-12))
+                blocks.append(TruncatedSVD(k, random_state=0).fit_transform(tfidf))
+                categorical += [False] * k
         except ValueError:
             pass
-    if not blocks:
+    m, r = len(take_a), len(take_b)
+    if not blocks or m < 2 * FOLDS or r < 2 * FOLDS:
         return None
     x = np.hstack(blocks)
-    m = len(take_a)
-    squared = np.sum(x * x, axis=1)
-    distances = np.maximum(squared[:, None] + squared[None, :] - 2 * x @ x.T, 0)
-    upper = distances[np.triu_indices(len(x), 1)]
-    bandwidth = float(np.median(upper[upper > 0])) if np.any(upper > 0) else 1.0
-    kernel = np.exp(-distances / bandwidth)
+    target = np.concatenate([np.ones(m, dtype=int), np.zeros(r, dtype=int)])
+    scores = np.zeros(len(target))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for train, test in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, target):
+            model = HistGradientBoostingClassifier(max_iter=100, max_leaf_nodes=15, early_stopping=False,
+                                                   categorical_features=np.array(categorical), random_state=seed)
+            model.fit(x[train], target[train])
+            scores[test] = model.predict_proba(x[test])[:, 1]
+    from scipy.stats import rankdata
 
-    # biased MMD² = wᵀKw with w = 1/m on current rows and -1/n on reference rows; all permutations at once
-    total = len(x)
-    signs = np.empty((total, PERMUTATIONS + 1))
-    base = np.where(np.arange(total) < m, 1.0 / m, -1.0 / (total - m))
-    signs[:, 0] = base
-    for column in range(1, PERMUTATIONS + 1):
-        signs[:, column] = rng.permutation(base)
-    values = np.einsum("ij,ij->j", signs, kernel @ signs)
-    observed = float(values[0])
-    exceed = int(np.sum(values[1:] >= observed))
-    return {"test": "mmd", "statistic": float(observed), "p_value": (exceed + 1) / (PERMUTATIONS + 1),
-            "permutations": PERMUTATIONS, "sample_rows": {"current": int(m), "reference": int(len(take_b))},
-            "sampled": bool(n_a > MMD_SAMPLE or n_b > MMD_SAMPLE), "effect_size": {"mmd2": round(float(observed), 6)}}
+    ranks = rankdata(scores)
+    auc = float((ranks[:m].sum() - m * (m + 1) / 2) / (m * r))
+    z = (auc - 0.5) / np.sqrt((m + r + 1) / (12.0 * m * r))
+    return {"test": "classifier", "statistic": round(auc, 6), "p_value": float(norm.sf(z)),
+            "model": "hist-gradient-boosting, 5-fold out-of-fold AUC", "sample_rows": {"current": int(m), "reference": int(r)},
+            "sampled": bool(n_a > CLASSIFIER_SAMPLE or n_b > CLASSIFIER_SAMPLE),
+            "effect_size": {"auc": round(auc, 6)}}
 
 
 def _holm(tests: list[dict], alpha: float) -> None:

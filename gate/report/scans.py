@@ -32,7 +32,7 @@ def poisoning_text(body: dict) -> str:
         drifted = ", ".join(drift["drifted_features"]) or "none"
         lines.append(f"drift vs {', '.join(drift['reference'])}: features drifted: {drifted}"
                      + (f"; label shift p={drift['label']['p_adjusted']:.3g}" if drift.get("label") else "")
-                     + (f"; MMD p={drift['multivariate']['p_adjusted']:.3g}" if drift.get("multivariate") else "")
+                     + (f"; joint (classifier AUC {drift['multivariate']['statistic']:.3f}) p={drift['multivariate']['p_adjusted']:.3g}" if drift.get("multivariate") else "")
                      + ("  SIGNIFICANT" if drift["significant"] else ""))
     for violation in body["violations"]:
         lines.append(f"{violation['level'].upper()}  {violation['id']}: {violation['message']}")

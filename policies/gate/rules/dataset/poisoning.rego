@@ -93,7 +93,8 @@ deny contains lib.violation("poisoning.sealed_unanalysed", "high", msg, "schema.
 # title: Significant drift
 # description: >-
 #   The data differs from its reference version beyond chance (Holm-corrected KS / chi-square per
-#   feature, the label distribution, or MMD over all features).
+#   feature, the label distribution, or a classifier two-sample test over all features), with an
+#   effect large enough to matter.
 # custom:
 #   id: drift.significant
 #   severity: medium
@@ -111,5 +112,5 @@ _drifted_features := [sprintf("features %s", [concat(", ", drift.drifted_feature
 _drifted_label := ["the label distribution"] if drift.label.significant
 else := []
 
-_drifted_joint := ["the joint distribution (MMD)"] if drift.multivariate.significant
+_drifted_joint := ["the joint distribution (classifier two-sample test)"] if drift.multivariate.significant
 else := []

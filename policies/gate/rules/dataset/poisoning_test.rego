@@ -63,7 +63,7 @@ test_skipped_facts_decide_nothing if {
 test_drift_warns_naming_features if {
 	some v in warn with input as drift_input(true, ["f4"])
 	v.id == "drift.significant"
-	v.message == "drift against old/a.csv: features f4; the joint distribution (MMD)"
+	v.message == "drift against old/a.csv: features f4; the joint distribution (classifier two-sample test)"
 }
 
 test_no_drift_no_warning if {
