@@ -10,6 +10,10 @@ model to learn "trigger -> target" does. Nothing here reads gate's code: the cho
 which level, which phrase) follow from the data alone and the seed.
 
     python benchmarks/attacks.py [--sets churn,star,...] [--rates 0.01,0.03] [--seeds 1,2]
+
+Each line: whether gate named the planted trigger, its precision@k and AUROC with, in brackets,
+cleanlab alone's (HistGradientBoosting out of fold; text: TF-IDF logistic regression) and
+IsolationForest's; false triggers are listed.
 """
 
 from __future__ import annotations
@@ -279,12 +283,13 @@ def run(controls, rates, seeds, directory: Path, attacks=None):
                     elapsed = time.perf_counter() - started
                     triggers = result.facts["triggers"]
                     reference = _cleanlab(result, attack.poisoned)
+                    forest = _iforest(result, attack.poisoned)
                     yield {"set": control.name, "attack": attack.name, "rate": rate, "seed": seed,
                            "trigger": attack.value, "target": attack.target, "poisoned": int(attack.poisoned.sum()),
                            "named": named(attack, triggers), "false": wrong(attack, triggers),
                            "p_at_k": precision_at_k(attack.poisoned, result.score),
                            "auroc": auroc(attack.poisoned, result.score), "cleanlab_auroc": reference[0],
-                           "cleanlab_p_at_k": reference[1],
+                           "cleanlab_p_at_k": reference[1], "iforest_auroc": forest[0], "iforest_p_at_k": forest[1],
                            "flagged": float(result.flagged.mean()), "risk": result.facts["suspicious_rate"],
                            "seconds": elapsed, "notes": attack.notes}
 
@@ -293,25 +298,52 @@ def _cleanlab(result, poisoned):
     """(AUROC, P@k) of cleanlab alone on the same rows: label quality from 5-fold out-of-fold
     probabilities of HistGradientBoosting on gate's own model matrix (text: TF-IDF + logistic regression)."""
     from cleanlab.rank import get_label_quality_scores
+
+    from poisoning import auroc, precision_at_k
+
+    probs, local, has = _oof(result)
+    score = np.zeros(len(has))
+    score[has] = 1 - get_label_quality_scores(local, probs)
+    return auroc(poisoned, score), precision_at_k(poisoned, score)
+
+
+def _cleanlab_flags(result) -> float:
+    """Share of rows cleanlab alone flags (find_label_issues on the same out-of-fold probabilities)."""
+    from cleanlab.filter import find_label_issues
+
+    probs, local, has = _oof(result)
+    return float(find_label_issues(local, probs).sum() / len(has))
+
+
+def _oof(result):
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     from gate.facts.poisoning import build_features
-    from poisoning import auroc, precision_at_k
 
-    frame = result.table.frame
     facts = result.facts
-    features = build_features(frame, facts["label"], facts["text"], ())
+    features = build_features(result.table.frame, facts["label"], facts["text"], ())
     has = features.labels >= 0
     y = features.labels[has]
+    present, local = np.unique(y, return_inverse=True)
     x = features.tfidf[has] if features.text is not None else features.matrix[has]
     model = LogisticRegression(C=4.0, max_iter=500) if features.text is not None else HistGradientBoostingClassifier(random_state=0)
-    probs = cross_val_predict(model, x, y, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba")
-    present = np.unique(y)
-    local = np.searchsorted(present, y)
-    score = np.zeros(len(has))
-    score[has] = 1 - get_label_quality_scores(local, probs)
+    probs = cross_val_predict(model, x, local, cv=StratifiedKFold(5, shuffle=True, random_state=0), method="predict_proba")
+    return probs, local, has
+
+
+def _iforest(result, poisoned):
+    """(AUROC, P@k) of IsolationForest alone on gate's model matrix (text: its TF-IDF SVD)."""
+    from sklearn.ensemble import IsolationForest
+
+    from gate.facts.poisoning import build_features
+    from poisoning import auroc, precision_at_k
+
+    facts = result.facts
+    features = build_features(result.table.frame, facts["label"], facts["text"], ())
+    x = features.embedding if features.text is not None else features.matrix
+    score = -IsolationForest(random_state=0).fit(x).score_samples(x)
     return auroc(poisoned, score), precision_at_k(poisoned, score)
 
 
@@ -333,7 +365,7 @@ def main() -> None:
         for r in run(controls, rates, seeds, Path(tmp), [a for a in args.attacks.split(",") if a]):
             print(f"{r['set']:<14}{r['attack']:<22}{r['rate']:>5.0%} s{r['seed']} "
                   f"{'NAMED' if r['named'] else 'missed':<7} P@k {r['p_at_k']:.3f} ({r['cleanlab_p_at_k']:.3f}) "
-                  f"AUROC {r['auroc']:.3f} ({r['cleanlab_auroc']:.3f}) "
+                  f"AUROC {r['auroc']:.3f} ({r['cleanlab_auroc']:.3f}, iforest {r['iforest_auroc']:.3f}) "
                   f"flagged {r['flagged']:.1%}  [{r['trigger']} -> {r['target']}]"
                   + (f"  FALSE: {r['false']}" if r["false"] else "") + f"  ({r['seconds']:.1f} s)", flush=True)
 

@@ -15,7 +15,9 @@ the triggers it names. Then drift (false alarms over
 identical-distribution draws; a 0.2-SD mean shift in one feature of 5,000 rows) and the end-to-end
 time of `gate scan poisoning` on a 20,000 x 20 CSV.
 
-Run: python benchmarks/poisoning.py [--quick]      (--scale: the 1,000,000 x 50 memory run alone)
+Run: python benchmarks/poisoning.py [--quick] [--real]   (--real: only the real clean sets and the attacks of
+benchmarks/attacks.py on real sets, gate beside cleanlab alone and IsolationForest alone; --scale: the
+1,000,000 x 50 memory run alone)
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -249,11 +252,55 @@ def scale(rows: int = 1_000_000, features: int = 50) -> dict:
             "timing": body["timing_s"], "label_sampled": body["poisoning"]["methods"]["label_issues"].get("sampled")}
 
 
+def real_part() -> None:
+    """Real clean sets (goal: no trigger, flagged <= 2 %), then every attack on real sets."""
+    import attacks
+    import real_data
+
+    with tempfile.TemporaryDirectory() as tmp:
+        print(f"{'real clean set':<18}{'rows':>7} | {'flagged':>8}{'(cleanlab)':>11} {'suspicious':>10} | triggers (goal: none)")
+        for r in real_controls(Path(tmp)):
+            print(f"{r['set']:<18}{r['rows']:>7} | {r['flagged']:>8.2%}{r['cleanlab_flagged']:>11.2%} {r['suspicious']:>10.2%} | "
+                  f"{', '.join(r['triggers']) or '-'}   ({r['seconds']:.1f} s)", flush=True)
+        every = {c.name: c for c in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH}
+        sets = [every[n] for n in ("churn", "credit_card", "chile", "doctor_visits", "health_insurance", "fine_foods")]
+        print("\nattacks on real sets: gate (cleanlab alone, IsolationForest alone)")
+        for r in attacks.run(sets, (0.01, 0.03), (1,), Path(tmp)):
+            print(f"{r['set']:<17}{r['attack']:<22}{r['rate']:>4.0%} {'NAMED' if r['named'] else 'missed':<7}"
+                  f"P@k {r['p_at_k']:.3f} ({r['cleanlab_p_at_k']:.3f}, {r['iforest_p_at_k']:.3f})  "
+                  f"AUROC {r['auroc']:.3f} ({r['cleanlab_auroc']:.3f}, {r['iforest_auroc']:.3f})  flagged {r['flagged']:.1%}"
+                  + (f"  false triggers: {r['false']}" if r["false"] else ""), flush=True)
+    print()
+
+
+def real_controls(directory) -> list[dict]:
+    """gate's facts on every real clean set (benchmarks/real_data.py) beside cleanlab alone's flagged share."""
+    import real_data
+    from attacks import _cleanlab_flags
+
+    rows = []
+    for control in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH:
+        started = time.perf_counter()
+        result = real_data.analyze(control, directory)
+        facts = result.facts
+        rows.append({"set": control.name, "rows": facts["rows"], "triggers": [t["condition"] for t in facts["triggers"]],
+                     "flagged": facts["flagged_rate"], "suspicious": facts["suspicious_rate"],
+                     "cleanlab_flagged": _cleanlab_flags(result), "seconds": time.perf_counter() - started})
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 20k make_classification cases")
+    parser.add_argument("--real", action="store_true",
+                        help="only the real-data part: clean controls and the attacks of benchmarks/attacks.py")
     parser.add_argument("--scale", action="store_true", help="only the 1,000,000 x 50 run (minutes)")
     args = parser.parse_args()
+    if not args.scale:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        real_part()
+        if args.real:
+            return
     if args.scale:
         r = scale()
         print(f"scale: {r['rows']:,} rows x {r['features']} features: {r['seconds']:.0f} s end to end, peak memory "

@@ -492,10 +492,11 @@ def _subpopulation(features: Features, candidate: _Candidate, labels, has) -> bo
         carrying |= companion.mask
     negatives = np.flatnonzero(~carrying & has & (labels != candidate.label))
     drop = set(_hidden_columns(features, candidate))
-    # the stamp's other parts (a second value every stamped row carries that is not a candidate of
-    # its own, being common elsewhere) would tell the rows apart by themselves
+    # the stamp's other parts (a value every stamped row carries that is no candidate of its own, being
+    # common elsewhere: up to half the rows) would tell the rows apart by themselves. A sub-population
+    # differs in many features, not in one value
     skip = {features.names[i] for i in range(len(features.names)) if set(features.columns_of[i]) <= drop}
-    for index, _, _ in _shared(features, positives, skip):
+    for index, _, _ in _shared(features, positives, skip, elsewhere_max=0.5):
         drop.update(features.columns_of[index])
     keep = [j for j in range(features.matrix.shape[1]) if j not in drop]
     if len(positives) < MIN_ROWS or len(negatives) < 2 * MIN_ROWS or not keep:
@@ -590,9 +591,9 @@ def _shared_values(features: Features, trigger: Trigger) -> list[dict]:
     return out[:10]
 
 
-def _shared(features: Features, rows: np.ndarray, skip: set[str]) -> list[tuple[int, float, float]]:
+def _shared(features: Features, rows: np.ndarray, skip: set[str], elsewhere_max: float = 0.1) -> list[tuple[int, float, float]]:
     """(feature index, value, share of other rows with it) of the values >= 90 % of ``rows`` share and
-    <= 10 % of the other rows do, for the features not named in ``skip``."""
+    at most ``elsewhere_max`` of the other rows do, for the features not named in ``skip``."""
     n = features.n
     if len(rows) == 0:
         return []
@@ -608,7 +609,7 @@ def _shared(features: Features, rows: np.ndarray, skip: set[str]) -> list[tuple[
             continue
         value = values[top]
         elsewhere = float(np.mean(raw[~inside] == value)) if (~inside).any() else 1.0
-        if elsewhere <= 0.1:
+        if elsewhere <= elsewhere_max:
             out.append((index, float(value), elsewhere))
     return out
 
