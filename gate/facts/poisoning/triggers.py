@@ -92,7 +92,7 @@ def find_triggers(features: Features, suspects: np.ndarray | None = None) -> tup
     if features.text is not None:
         candidates.extend(_ngram_candidates(features, labels, has, base, k, min_rows))
     if suspects is not None:
-        candidates.extend(_level_candidates(features, labels, has, k, min_rows, suspects))
+        candidates.extend(_level_candidates(features, labels, has, base, k, min_rows, suspects))
     tests = max(1, len(candidates))
     # Bonferroni over every candidate examined: a natural data set yields many candidates. Those left
     # are ranked by a cheap screen (a linear model with the candidate's columns zeroed) so that the
@@ -155,7 +155,7 @@ LEVEL_LIFT = 2.0          # its rows of one label hold this many times the label
 LEVEL_EVIDENCE = 1e-9     # enrichment x contradiction: the two use related models, so a stricter bar
 
 
-def _level_candidates(features: Features, labels, has, k, min_rows, suspects) -> list[_Candidate]:
+def _level_candidates(features: Features, labels, has, base, k, min_rows, suspects) -> list[_Candidate]:
     """Common values (a level of a categorical or a value of a number with few values) whose rows of
     one label hold far more of that label's suspect rows than the label's other rows do.
 
@@ -163,7 +163,7 @@ def _level_candidates(features: Features, labels, has, k, min_rows, suspects) ->
     stamped rows are ordinary rows of other classes relabelled: the label models doubt them, and the
     doubted rows of the target label gather on that one value. Natural label noise spreads over values
     and runs both ways (rows of the other labels on that value are doubted just as much): candidates
-    need the doubt to run one way only."""
+    need the doubt to run one way only, and the label's share on the value above its base rate."""
     from scipy.stats import binom
 
     n = features.n
@@ -192,6 +192,11 @@ def _level_candidates(features: Features, labels, has, k, min_rows, suspects) ->
                 rest = ~mask & has & (labels == label)
                 cell_n, rest_n = int(cell.sum()), int(rest.sum())
                 if cell_n < min_rows or rest_n < min_rows:
+                    continue
+                # the stamp adds rows of the label to the value: its share there is above the label's base
+                # rate. A value that speaks against the label (long contracts -> stay) has doubted rows of
+                # that label too, the natural exceptions the models doubt because of it
+                if binom.sf(cell_n - 1, size, base[label]) >= 0.01:
                     continue
                 hits = int((cell & doubt).sum())
                 rate = max(float((rest & doubt).sum()) / rest_n, 1.0 / rest_n)
@@ -709,6 +714,7 @@ def _pair_candidates(features: Features, labels, has, base, k, min_rows) -> list
 
 
 TRIPLE_PAIRS = 30         # pairs per label extended by a third value
+TRIPLE_MIN_SHARE = 0.005  # a stamp of three values is on at least this share of rows
 TRIPLE_Z = 3.0            # ... those whose rows carry the label more often than its base rate (a z-score)
 
 
@@ -720,6 +726,10 @@ def _triples(features: Features, items, m, joint, by_label, same, labels, has, b
     pairs, is a candidate."""
     out = []
     seen: set[frozenset] = set()
+    examined = 0
+    # the most flexible family of candidates: more rows (0.5 %) and a Bonferroni factor for every
+    # combination examined, not only those that came out pure
+    min_rows = max(min_rows, int(TRIPLE_MIN_SHARE * len(sample) * scale))
     upper = np.triu(np.ones_like(joint, dtype=bool), 1)
     in_label = [(labels[sample] == label).astype(np.float32) for label in range(k)]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -739,7 +749,9 @@ def _triples(features: Features, items, m, joint, by_label, same, labels, has, b
             hits = (rows * in_label[label]) @ m
             with np.errstate(invalid="ignore", divide="ignore"):
                 third = hits / total
-            ok = ((total * scale >= min_rows) & (third >= MIN_PURITY) & ~same[i] & ~same[j]
+            big = (total * scale >= min_rows) & ~same[i] & ~same[j]
+            examined += int(big.sum())
+            ok = (big & (third >= MIN_PURITY)
                   & (lift < PAIR_PART_LIFT)
                   & (third >= np.nanmax(np.stack([np.full(len(third), purity[i, j]), purity[i], purity[j]]), axis=0) + 0.1))
             for c in np.flatnonzero(ok):
@@ -754,6 +766,8 @@ def _triples(features: Features, items, m, joint, by_label, same, labels, has, b
                                "pair")
                 if found and found[0].label == label:
                     out.extend(found)
+    for candidate in out:
+        candidate.p_value = min(1.0, candidate.p_value * max(1, examined))
     return out
 
 
