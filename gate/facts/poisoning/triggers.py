@@ -152,6 +152,7 @@ def find_triggers(features: Features, suspects: np.ndarray | None = None) -> tup
 
 LEVEL_MAX_SHARE = 0.6     # a common value: any level up to this share of rows
 LEVEL_LIFT = 2.0          # its rows of one label hold this many times the label's share of suspects
+LEVEL_BOTH_WAYS = 0.75    # the other labels' lift in doubt at this share of the label's: both ways
 LEVEL_EVIDENCE = 1e-9     # enrichment x contradiction: the two use related models, so a stricter bar
 
 
@@ -202,11 +203,16 @@ def _level_candidates(features: Features, labels, has, base, k, min_rows, suspec
                 rate = max(float((rest & doubt).sum()) / rest_n, 1.0 / rest_n)
                 if hits < min_rows or hits < LEVEL_LIFT * rate * cell_n + 0.05 * cell_n:
                     continue
+                # the other labels' rows on this value, doubted against their rate elsewhere: natural noise
+                # lifts both sides alike; a stamp lifts its label's side most (the model that learnt a
+                # little of the stamp doubts the value's other rows somewhat too)
                 others = mask & has & (labels != label)
                 elsewhere = ~mask & has & (labels != label)
-                if others.sum() >= min_rows and elsewhere.sum():
-                    other_rate = float((others & doubt).mean() / max((elsewhere & doubt).mean(), 1e-9))
-                    if (others & doubt).sum() >= min_rows and other_rate >= LEVEL_LIFT / 1.5:
+                doubted_others = int((others & doubt).sum())
+                if doubted_others >= min_rows and elsewhere.any():
+                    other_lift = (doubted_others / int(others.sum())) / max(
+                        float((elsewhere & doubt).sum()) / int(elsewhere.sum()), 1e-9)
+                    if other_lift >= LEVEL_BOTH_WAYS * (hits / cell_n) / rate:
                         continue  # doubt runs both ways on this value: noisy labels, not a stamp
                 p_value = float(binom.sf(hits - 1, cell_n, min(rate, 0.99)))
                 out.append(_Candidate(index, features.names[index], names[code], "level", mask, label,
