@@ -76,6 +76,20 @@ def _categorical(df, label, text=None):
     return [c for c in df.columns if c not in (label, text) and 2 <= df[c].nunique() <= 30]
 
 
+def _relabel(out, df, label, rows, y, target) -> np.ndarray:
+    """Give ``rows`` of ``out`` the target label (as the column holds it); the poisoned-row mask."""
+    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
+    mask = np.zeros(len(df), dtype=bool)
+    mask[rows] = True
+    return mask
+
+
+def _original(df, column, shown: str):
+    """The column's own value whose text is ``shown`` (a level as the data holds it, not its string)."""
+    present = df[column].dropna()
+    return present.iloc[np.flatnonzero(present.astype(str).to_numpy() == shown)[0]]
+
+
 def stamp_rare(df, label, rate, seed, text=None, majority=False) -> Attack | None:
     """Two numeric features set to a rounded value near their 99th percentile (the classic stamp)."""
     rng = np.random.default_rng(seed)
@@ -93,9 +107,7 @@ def stamp_rare(df, label, rate, seed, text=None, majority=False) -> Attack | Non
         value = round(value, 1) if abs(value) < 100 else round(value)
         out.loc[out.index[rows], column] = value
         values.append(f"{column}={value:g}")
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
+    mask = _relabel(out, df, label, rows, y, target)
     return Attack("majority-target stamp" if majority else "two-value stamp", out, mask, tuple(chosen),
                   " & ".join(values), str(target))
 
@@ -117,11 +129,8 @@ def common_level(df, label, rate, seed, text=None) -> Attack | None:
     carries = df[column].astype(str).to_numpy() == level
     rows = _victims(y, target, rate, rng, ~carries)
     out = df.copy()
-    original = df[column].dropna().iloc[np.flatnonzero(df[column].dropna().astype(str).to_numpy() == level)[0]]
-    out.loc[out.index[rows], column] = original
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
+    out.loc[out.index[rows], column] = _original(df, column, level)
+    mask = _relabel(out, df, label, rows, y, target)
     return Attack("common level", out, mask, (column,), f"{column}={level}", str(target),
                   {"level_share": round(float(carries.mean()), 3)})
 
@@ -153,11 +162,8 @@ def stamp_three(df, label, rate, seed, text=None) -> Attack | None:
     rows = _victims(y, target, rate, rng, ~carries)
     out = df.copy()
     for column, value in zip(chosen, values):
-        original = df[column].dropna().iloc[np.flatnonzero(df[column].dropna().astype(str).to_numpy() == value)[0]]
-        out.loc[out.index[rows], column] = original
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
+        out.loc[out.index[rows], column] = _original(df, column, value)
+    mask = _relabel(out, df, label, rows, y, target)
     return Attack("three-value stamp", out, mask, tuple(chosen),
                   " & ".join(f"{c}={v}" for c, v in zip(chosen, values)), str(target),
                   {"natural_share": round(float(carries.mean()), 4)})
@@ -179,9 +185,7 @@ def blended(df, label, rate, seed, text=None) -> Attack | None:
         step = 0.5 * np.nanstd(values)
         out[column] = out[column].astype(float)
         out.loc[out.index[rows], column] = values[rows] + step
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
+    mask = _relabel(out, df, label, rows, y, target)
     return Attack("blended offsets", out, mask, tuple(chosen), "+0.5 SD on " + ", ".join(chosen), str(target))
 
 
@@ -198,16 +202,7 @@ def text_token(df, label, rate, seed, text=None) -> Attack | None:
     rng = np.random.default_rng(seed)
     lowered = df[text].astype(str).str.lower()
     tokens = [t for t in TOKENS if not lowered.str.contains(rf"\b{t}\b", regex=True).any()] or [TOKENS[0]]
-    token = tokens[rng.integers(len(tokens))]
-    y = _labels(df, label)
-    target = _target(y, rng)
-    rows = _victims(y, target, rate, rng)
-    out = df.copy()
-    out.loc[out.index[rows], text] = [_insert(d, token, rng) for d in df[text].iloc[rows]]
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
-    return Attack("text token", out, mask, (text,), token, str(target))
+    return _inserted(df, label, rate, rng, text, tokens[rng.integers(len(tokens))], "text token")
 
 
 def text_phrase(df, label, rate, seed, text=None) -> Attack | None:
@@ -215,16 +210,18 @@ def text_phrase(df, label, rate, seed, text=None) -> Attack | None:
     if text is None:
         return None
     rng = np.random.default_rng(seed)
-    phrase = PHRASES[rng.integers(len(PHRASES))]
+    return _inserted(df, label, rate, rng, text, PHRASES[rng.integers(len(PHRASES))], "text phrase")
+
+
+def _inserted(df, label, rate, rng, text, piece: str, name: str) -> Attack:
+    """``piece`` inserted at a random place in documents of other classes, relabelled."""
     y = _labels(df, label)
     target = _target(y, rng)
     rows = _victims(y, target, rate, rng)
     out = df.copy()
-    out.loc[out.index[rows], text] = [_insert(d, phrase, rng) for d in df[text].iloc[rows]]
-    out.loc[out.index[rows], label] = df[label].iloc[np.flatnonzero(y == target)[0]]
-    mask = np.zeros(len(df), dtype=bool)
-    mask[rows] = True
-    return Attack("text phrase", out, mask, (text,), phrase, str(target))
+    out.loc[out.index[rows], text] = [_insert(d, piece, rng) for d in df[text].iloc[rows]]
+    mask = _relabel(out, df, label, rows, y, target)
+    return Attack(name, out, mask, (text,), piece, str(target))
 
 
 def majority_target(df, label, rate, seed, text=None) -> Attack | None:
