@@ -98,13 +98,16 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
 def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> Report:
     """The scan's facts judged by the policy's poisoning rules (poisoning.rego, with the thresholds of
     the policy data and ``data_files``), as `gate check` judges them: ``violations`` and the
-    ``thresholds`` applied are added to the body; exit 1 on any violation."""
-    from .run.session import POISONING_RULES, Options, Session
+    ``thresholds`` applied are added to the body; exit 1 on any violation. The data issues' warnings
+    (data_quality.rego) are added as ``data_quality``: shown, but a scan for poisoning does not fail
+    on them (`gate check --fail-on warn` does)."""
+    from .run.session import DATA_QUALITY_RULES, POISONING_RULES, Options, Session
 
     session = Session.open(Options(data_files=tuple(data_files), repo_root=repo.root))
     try:
         facts = {"poisoning": body["poisoning"], **({"drift": body["drift"]} if "drift" in body else {})}
         body["violations"] = session.rule_violations(POISONING_RULES, {"facts": facts})
+        body["data_quality"] = session.rule_violations(DATA_QUALITY_RULES, {"facts": facts}, ("warn",))
         body["thresholds"] = session.data("org.poisoning", {})
     finally:
         session.close()

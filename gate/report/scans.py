@@ -27,6 +27,9 @@ def poisoning_text(body: dict) -> str:
     lines.append(f"duplicate conflicts: {methods['duplicate_conflicts']['groups_with_conflicts']} groups; "
                  f"triggers: {len(p['triggers'])}; outliers beyond robust z 6: "
                  f"{methods['outliers']['rows_beyond_robust_z_6']}")
+    issues = p.get("data_issues")
+    if issues:
+        lines.append(_issues_line(issues))
     drift = body.get("drift")
     if drift:
         drifted = ", ".join(drift["drifted_features"]) or "none"
@@ -34,7 +37,7 @@ def poisoning_text(body: dict) -> str:
                      + (f"; label shift p={drift['label']['p_adjusted']:.3g}" if drift.get("label") else "")
                      + (f"; joint (classifier AUC {drift['multivariate']['statistic']:.3f}) p={drift['multivariate']['p_adjusted']:.3g}" if drift.get("multivariate") else "")
                      + ("  SIGNIFICANT" if drift["significant"] else ""))
-    for violation in body["violations"]:
+    for violation in body["violations"] + body.get("data_quality", []):
         lines.append(f"{violation['level'].upper()}  {violation['id']}: {violation['message']}")
     limits = ", ".join(f"{k} {v:.0%}" for k, v in sorted(body["thresholds"].items()) if isinstance(v, (int, float)))
     lines.append(f"{p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; the policy's limits: "
@@ -43,6 +46,30 @@ def poisoning_text(body: dict) -> str:
     from .._text import printable
 
     return "\n".join(printable(line) for line in lines) + "\n"
+
+
+def _issues_line(issues: dict) -> str:
+    """The data issues in one line (the policy's warnings say which of them matter)."""
+    d = issues["duplicates"]
+    parts = [f"data issues: {d['exact_rows']} exact and {d['near_rows']} near copies "
+             f"({d['conflicting_groups']} groups with different labels)"]
+    imbalance = issues["class_imbalance"]
+    if imbalance.get("ran"):
+        parts.append(f"rarest class {imbalance['rarest_share']:.1%} (fair share {imbalance['fair_share']:.1%})")
+    order = issues["non_iid"]
+    neighbours, labels = order.get("neighbours", {}), order.get("label_order", {})
+    if neighbours.get("ran"):
+        parts.append(f"order: neighbours {neighbours['closeness']:.0%} nearer than chance (p={neighbours['p_value']:.2g})"
+                     + (f", label by block V={labels['cramers_v']:.2f} (p={labels['p_value']:.2g})" if labels.get("ran") else ""))
+    for name, key in (("constant", "constant_columns"), ("identifier", "identifier_columns")):
+        if issues[key]:
+            parts.append(f"{name} columns: {', '.join(issues[key])}")
+    heavy = [f"{c['column']} {c['null_share']:.0%}" for c in issues["null_columns"] if c["null_share"] >= 0.5]
+    if heavy:
+        parts.append("mostly missing: " + ", ".join(heavy))
+    if issues["empty_rows"]:
+        parts.append(f"{issues['empty_rows']} empty rows")
+    return "; ".join(parts)
 
 
 def pii_json(body: dict) -> str:

@@ -97,9 +97,9 @@ LEVELS = ("deny", "warn", "waived", "error")
 
 
 POISONING_RULES = "gate.rules.dataset.poisoning"
-
-
 """The package whose rules judge poisoning and drift facts."""
+DATA_QUALITY_RULES = "gate.rules.dataset.data_quality"
+"""The package whose rules judge the data issues (duplicates, imbalance, order, columns): warnings only."""
 
 
 INTEGRITY_RULES = "gate.rules.dataset.integrity"
@@ -220,11 +220,13 @@ class Session:
             "gate_version": __version__,
         }
 
-    def rule_violations(self, package: str, document: dict[str, Any]) -> list[dict[str, Any]]:
-        """The deny and warn sets of one rule package for a partial input, as violations with their
-        level: a `gate scan` judged by the policy's own rules and thresholds instead of a copy in Python."""
+    def rule_violations(self, package: str, document: dict[str, Any],
+                        levels: tuple[str, ...] = ("deny", "warn")) -> list[dict[str, Any]]:
+        """The deny and warn sets (``levels``) of one rule package for a partial input, as violations
+        with their level: a `gate scan` judged by the policy's own rules and thresholds instead of a
+        copy in Python."""
         found = []
-        for level in ("deny", "warn"):
+        for level in levels:
             value = self.engine.evaluate(f"{package}.{level}", document)  # undefined: an error, never "no finding"
             if not isinstance(value, list) or not all(isinstance(v, dict) and isinstance(v.get("id"), str)
                                                       for v in value):

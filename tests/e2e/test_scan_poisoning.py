@@ -250,3 +250,47 @@ def test_a_continuous_label_is_said_not_judged(tmp_path):
     label = body["poisoning"]["methods"]["label_issues"]
     assert label["ran"] is False and "continuous" in label["reason"]
     assert body["poisoning"]["triggers"] == []
+
+
+# ---------------------------------------------------------------- data issues (issue 16 item 3)
+
+def _sorted_copies(tmp_path) -> Path:
+    """Rows sorted by label, a tenth of them copied, a constant column: no poisoning, data issues."""
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=600), rng.normal(size=600)
+    label = (a + b + rng.normal(scale=0.5, size=600) > 0).astype(int)
+    rows = [f"{x:.5f},{y:.5f},v1,{z}" for x, y, z in zip(a, b, label)]
+    rows += rows[:60]
+    rows.sort(key=lambda r: r[-1])
+    return write(tmp_path / "sorted.csv", "a,b,version,label\n" + "\n".join(rows) + "\n")
+
+
+def test_scan_shows_data_issue_warnings_without_failing_on_them(tmp_path):
+    path = _sorted_copies(tmp_path)
+    code, body = run_json("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path))
+    issues = body["poisoning"]["data_issues"]
+    assert issues["duplicates"]["exact_rows"] == 60 and issues["constant_columns"] == ["version"]
+    warned = {v["id"] for v in body["data_quality"]}
+    assert warned == {"data_quality.duplicates", "data_quality.non_iid", "data_quality.constant_column"}
+    assert code == (1 if body["violations"] else 0)  # the scan's exit is the poisoning rules' alone
+    text = run_gate("scan", "poisoning", str(path), "--label", "label", "--repo", str(tmp_path)).stdout
+    assert "data issues: 60 exact and " in text
+    assert "WARN  data_quality.non_iid: the rows are not in random order" in text
+
+
+def test_check_warns_about_data_issues_and_fails_only_on_request(data_repo):
+    directory = data_repo("issues", lock=False)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n")
+    source = _sorted_copies(directory)
+    (directory / "data" / "part-0.csv").write_text(source.read_text())
+    source.unlink()
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    code, body = run_json("check", str(directory), "--repo", str(data_repo.root))
+    violations = body["datasets"][0]["violations"]
+    ids = {v["id"] for v in violations if v["level"] == "warn"}
+    assert {"data_quality.duplicates", "data_quality.non_iid"} <= ids, violations
+    assert not [v for v in violations if v["level"] == "deny"], violations
+    assert code == 0
+    strict, _ = run_json("check", str(directory), "--repo", str(data_repo.root), "--fail-on", "warn")
+    assert strict == 1

@@ -1,5 +1,6 @@
 """Poisoning facts: label issues (confident learning), duplicate conflicts, backdoor triggers,
-outliers and spectral signatures, combined into one suspicion score per row.
+outliers and spectral signatures, combined into one suspicion score per row; beside them the data
+issues cleanlab's Datalab reports (quality.py), which add no suspicion.
 
 Facts never decide: they give the share of suspicious rows and the triggers; the policy
 (poisoning.rego, with its thresholds in org.poisoning) decides what they mean for the dataset.
@@ -48,6 +49,7 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
              source: str | None) -> PoisoningResult:
     from .labels import label_issues
     from .methods import duplicate_conflicts, outliers, spectral_signatures
+    from .quality import data_issues
     from .triggers import find_triggers
 
     started = time.perf_counter()
@@ -140,6 +142,11 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
     summaries["spectral_signatures"] = spectral.summary
     clock("spectral_signatures", t)
 
+    # 6. data issues (Datalab's kinds: duplicates, imbalance, ordering, columns): facts, not suspicion
+    t = time.perf_counter()
+    issues = data_issues(table.frame, feats, dup.detail, label, text)
+    clock("data_issues", t)
+
     # rows some method finds suspicious, strong evidence or not: what the policy's thresholds judge. Label
     # issues count when the models give the label at most 20 %; cleanlab's whole set also holds the
     # rows where real data is merely ambiguous (it flags 1-2 % of clean sets, 10 %+ of noisy ones).
@@ -175,6 +182,7 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
         "suspicious_rate": round(rate, 6),
         "flagged_by_method": {m: int(((per[m] >= 0.5) & flagged).sum()) for m in METHODS},
         "top": top,
+        "data_issues": issues,
         "notes": notes,
     }
     timing["total"] = round(time.perf_counter() - started, 3)

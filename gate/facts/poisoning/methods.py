@@ -21,7 +21,8 @@ class MethodResult:
     score: np.ndarray            # per row, in [0, 1]
     flagged: np.ndarray          # per row
     summary: dict
-    detail: dict | None = None   # per-row arrays behind the score (outliers: z and isolation scores)
+    detail: dict | None = None   # what is behind the score (outliers: per-row z and isolation scores;
+                                 # duplicates: the groups of identical and of near-identical rows)
 
 
 # ---------------------------------------------------------------- duplicate conflicts
@@ -78,7 +79,9 @@ def duplicate_conflicts(features: Features) -> MethodResult:
                "near_duplicate_groups": near,
                "near_duplicates": "minhash" if features.text is not None and n <= MINHASH_CAP else
                ("skipped above %d rows: exact duplicates only" % MINHASH_CAP if features.text is not None else "n/a")}
-    return MethodResult(score, score >= 0.9, summary)
+    return MethodResult(score, score >= 0.9, summary,
+                        {"exact": groups[:len(groups) - near], "near": groups[len(groups) - near:], "mixed": mixed,
+                         "expected": expected})
 
 
 NATURAL_COLLISIONS = 0.05  # rows expected to collide if features were independent
@@ -92,13 +95,22 @@ def _expected_collisions(features: Features) -> float:
     n = features.n
     if features.text is not None or n < 2 or not features.names:
         return 0.0
-    agree = 1.0
-    for kind, raw in zip(features.kinds, features.raw):
-        values = raw if kind != "numeric" else np.where(np.isnan(raw), np.inf, np.round(raw, 6))
-        _, counts = np.unique(values, return_counts=True)
-        share = counts / n
-        agree *= float(np.sum(share * share))
+    agree = agreement([raw if kind != "numeric" else np.round(raw, 6) for kind, raw in zip(features.kinds, features.raw)])
     return float(-np.expm1((n - 1) * np.log1p(-min(agree, 1 - 1e-12))))
+
+
+def agreement(columns) -> float:
+    """The chance that two random rows agree on every column if the columns were independent (the
+    product of each column's sum of squared value shares; a missing value is a value)."""
+    agree = 1.0
+    for values in columns:
+        values = np.asarray(values)
+        if values.dtype.kind == "f":
+            values = np.where(np.isnan(values), np.inf, values)
+        _, counts = np.unique(values, return_counts=True)
+        share = counts / max(1, len(values))
+        agree *= float(np.sum(share * share))
+    return agree
 
 
 def _row_keys(features: Features) -> np.ndarray:
