@@ -6,9 +6,10 @@ the label and by a feature, a rare class, a constant and a mostly-empty column, 
 table clean and shuffled (a warning there is a false alarm). Then the 24 real sets of
 benchmarks/real_data.py: what each side reports on data nobody planted anything in.
 
-For each case and issue kind: whether gate's policy warns (data_quality.rego) and whether Datalab
-finds any issue of that kind (its ``near_duplicate``, ``non_iid``, ``class_imbalance`` and ``null``
-checks on the same numeric representation gate analyses). Datalab needs ``pip install
+For each case and issue kind: whether gate's policy warns (data_quality.rego) and how many examples
+Datalab flags for that kind (its ``near_duplicate``, ``non_iid``, ``class_imbalance`` and ``null``
+checks on the same numeric representation gate analyses; Datalab's null check flags rows, so a
+mostly-empty column is not its issue). Datalab needs ``pip install
 'cleanlab[datalab]'``; without it only gate's columns are printed.
 
     python benchmarks/data_issues.py [--real] [--seeds 3]
@@ -83,43 +84,40 @@ def gate_side(frame: pd.DataFrame, label: str, text: str | None = None):
     return issues, warned, features
 
 
-def datalab_side(frame: pd.DataFrame, label: str, features) -> set[str] | None:
-    """The issue kinds Datalab finds at least one example of, on gate's representation of the rows."""
+def datalab_side(frame: pd.DataFrame, label: str, features) -> dict[str, int] | None:
+    """Datalab's number of flagged examples per issue kind, on gate's representation of the rows
+    (its null check on the raw columns' missing values: the representation has none)."""
     try:
         from cleanlab import Datalab
 
-        lab = Datalab(data=pd.DataFrame({label: frame[label].astype(str).to_numpy()}), label_name=label, verbosity=0)
+        given = frame[label]
+        labels = pd.DataFrame({label: [str(v) if v is not None and v == v else "<missing>" for v in given]})
+        lab = Datalab(data=labels, label_name=label, verbosity=0)
     except ImportError:
         return None
-    x = np.asarray(features.embedding, dtype=np.float64)
-    if np.isnan(x).any():
-        x = np.nan_to_num(x)
-    null_features = frame.drop(columns=[label]).apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    found = set()
+    x = np.nan_to_num(np.asarray(features.embedding, dtype=np.float64))
     lab.find_issues(features=x, issue_types={"near_duplicate": {}, "non_iid": {}, "class_imbalance": {}})
-    summary = lab.get_issue_summary()
-    found |= {k for k, v in zip(summary["issue_type"], summary["num_issues"]) if v > 0}
-    # Datalab's null check reads the raw features (the representation has no missing values)
-    nulls = Datalab(data=pd.DataFrame({label: frame[label].astype(str).to_numpy()}), label_name=label, verbosity=0)
-    nulls.find_issues(features=null_features, issue_types={"null": {}})
-    null_summary = nulls.get_issue_summary()
-    found |= {k for k, v in zip(null_summary["issue_type"], null_summary["num_issues"]) if v > 0}
-    return found
+    found = dict(zip(lab.get_issue_summary()["issue_type"], lab.get_issue_summary()["num_issues"]))
+    missing = frame.drop(columns=[label]).isna().to_numpy()
+    nulls = Datalab(data=labels, label_name=label, verbosity=0)
+    nulls.find_issues(features=np.where(missing, np.nan, 0.0), issue_types={"null": {}})
+    found.update(zip(nulls.get_issue_summary()["issue_type"], nulls.get_issue_summary()["num_issues"]))
+    return {k: int(v) for k, v in found.items()}
 
 
-def row(name: str, want: str | None, warned: set[str], theirs: set[str] | None) -> str:
+def row(name: str, want: str | None, warned: set[str], theirs: dict[str, int] | None) -> str:
     cells = []
     for kind, datalab_kind in KINDS.items():
         ours = "W" if kind in warned else "."
-        other = "-" if theirs is None else ("F" if datalab_kind in theirs else ".")
+        other = "-" if theirs is None else str(theirs.get(datalab_kind, 0))
         mark = "*" if kind == want else " "
         cells.append(f"{mark}{ours}/{other}")
-    return f"{name:24s} " + "  ".join(f"{c:>9s}" for c in cells)
+    return f"{name:24s} " + "  ".join(f"{c:>10s}" for c in cells)
 
 
 def header() -> str:
-    return f"{'case':24s} " + "  ".join(f"{k[:9]:>9s}" for k in KINDS) + \
-        "\n(gate W = the policy warns / Datalab F = finds any; * = the issue planted)"
+    return f"{'case':24s} " + "  ".join(f"{k[:10]:>10s}" for k in KINDS) + \
+        "\n(gate: W = the policy warns / Datalab: examples it flags; * = the issue planted)"
 
 
 def main() -> None:
@@ -139,7 +137,7 @@ def main() -> None:
                 theirs = datalab_side(frame, "y", features)
                 print(row(f"{name} s{seed}", want, warned, theirs))
                 for side, found in (("gate", warned), ("datalab", None if theirs is None else
-                                                        {k for k, v in KINDS.items() if v in theirs})):
+                                                        {k for k, v in KINDS.items() if theirs.get(v, 0) > 0})):
                     if found is None:
                         continue
                     if want:
@@ -151,7 +149,8 @@ def main() -> None:
         for side in ("gate", "datalab"):
             if hits[side][1]:
                 print(f"{side:8s} planted issue reported {hits[side][0]}/{hits[side][1]}; "
-                      f"an issue not planted reported {false[side][0]}/{false[side][1]}")
+                      f"an issue not planted reported {false[side][0]}/{false[side][1]} "
+                      f"(Datalab: any example flagged counts as reported)")
         if args.real:
             import real_data
 
