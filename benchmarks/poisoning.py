@@ -17,7 +17,8 @@ time of `gate scan poisoning` on a 20,000 x 20 CSV.
 
 Run: python benchmarks/poisoning.py [--quick] [--real]   (--real: only the real clean sets and the attacks of
 benchmarks/attacks.py on real sets, gate beside cleanlab alone and IsolationForest alone; --scale: the
-1,000,000 x 50 memory run alone)
+1,000,000 x 50 memory run alone; --speed: 200,000 x 30 and 1,000,000 x 50 beside cleanlab with
+gradient boosting alone, time and AUROC)
 """
 
 from __future__ import annotations
@@ -252,6 +253,29 @@ def scale(rows: int = 1_000_000, features: int = 50) -> dict:
             "timing": body["timing_s"], "label_sampled": body["poisoning"]["methods"]["label_issues"].get("sampled")}
 
 
+def speed_beside_cleanlab(rows: int, features: int, rate: float = 0.05) -> dict:
+    """Issue 16 item 5: gate's whole poisoning analysis (in-process, every method) beside cleanlab
+    with gradient boosting alone (5-fold out-of-fold probabilities + find_label_issues) on the same
+    make_classification table with ``rate`` label flips, both within the cores gate is given."""
+    from sklearn.datasets import make_classification
+
+    from gate._threads import native_threads
+
+    X, y = make_classification(n_samples=rows, n_features=features, n_informative=10, n_redundant=5, n_classes=3,
+                               n_clusters_per_class=2, flip_y=0.0, random_state=0)
+    flipped, truth = flip_labels(y, rate, seed=3)
+    started = time.perf_counter()
+    result = gate_scores(frame(X, flipped))
+    ours = time.perf_counter() - started
+    with native_threads():
+        started = time.perf_counter()
+        theirs_score, _ = cleanlab_scores(X, flipped)
+        theirs = time.perf_counter() - started
+    return {"rows": rows, "features": features, "gate_s": ours, "cleanlab_s": theirs,
+            "gate_auroc": auroc(truth, result.score), "cleanlab_auroc": auroc(truth, theirs_score),
+            "timing": result.timing}
+
+
 def real_part() -> None:
     """Real clean sets (goal: no trigger, flagged <= 2 %), then every attack on real sets."""
     import attacks
@@ -295,7 +319,16 @@ def main() -> None:
     parser.add_argument("--real", action="store_true",
                         help="only the real-data part: clean controls and the attacks of benchmarks/attacks.py")
     parser.add_argument("--scale", action="store_true", help="only the 1,000,000 x 50 run (minutes)")
+    parser.add_argument("--speed", action="store_true",
+                        help="only 200,000 x 30 and 1,000,000 x 50 beside cleanlab with gradient boosting (10 min)")
     args = parser.parse_args()
+    if args.speed:
+        for rows, width, goal in ((200_000, 30, 40), (1_000_000, 50, 120)):
+            r = speed_beside_cleanlab(rows, width)
+            print(f"speed {rows:,} x {width}: gate {r['gate_s']:.1f} s (goal <= {goal} s), cleanlab + gradient boosting "
+                  f"{r['cleanlab_s']:.1f} s, ratio {r['gate_s'] / r['cleanlab_s']:.2f} (goal <= 1.5); AUROC of 5 % flips "
+                  f"gate {r['gate_auroc']:.4f}, cleanlab {r['cleanlab_auroc']:.4f}; per method {r['timing']}", flush=True)
+        return
     if not args.scale:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         real_part()

@@ -35,18 +35,32 @@ class PoisoningResult:
     timing: dict | None = None
 
 
+PROGRESS_ROWS = 50_000
+"""Tables of this many rows or more say on standard error what step the analysis is at."""
+
+
 def analyze(table: Table, label: str, text: str | None = None, features: tuple[str, ...] = (),
-            source: str | None = None) -> PoisoningResult:
+            source: str | None = None, progress: bool = True) -> PoisoningResult:
     """Run every method over a table. ``label`` is required: poisoning is about labels. Native
-    thread pools stay within the cores gate is given (gate._threads)."""
+    thread pools stay within the cores gate is given (gate._threads). A table of PROGRESS_ROWS rows
+    or more reports each step on standard error unless ``progress`` is false."""
     from ..._threads import native_threads
 
     with native_threads():
-        return _analyze(table, label, text, features, source)
+        return _analyze(table, label, text, features, source, progress)
+
+
+def _progress_line(source: str | None, message: str) -> None:
+    import sys
+
+    from ..._text import printable
+
+    sys.stderr.write(f"gate: poisoning {printable(source or 'table')}: {message}\n")
+    sys.stderr.flush()
 
 
 def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ...],
-             source: str | None) -> PoisoningResult:
+             source: str | None, progress: bool = True) -> PoisoningResult:
     from .labels import label_issues
     from .methods import duplicate_conflicts, outliers, spectral_signatures
     from .quality import data_issues
@@ -63,8 +77,15 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
     reasons: dict[int, list[str]] = {}
     timing = {}
 
+    loud = progress and n >= PROGRESS_ROWS
+    if loud:
+        _progress_line(source, f"{n} rows, {len(feats.names)} features: label issues, duplicates, triggers, "
+                               f"outliers, spectral signatures, data issues")
+
     def clock(name, since):
         timing[name] = round(time.perf_counter() - since, 3)
+        if loud:
+            _progress_line(source, f"{name.replace('_', ' ')} done in {timing[name]:.1f} s")
 
     # 1. label issues
     t = time.perf_counter()
@@ -87,7 +108,7 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
             reasons.setdefault(int(row), []).append(
                 f"label_issue: labelled '{given}', the models say '{says}' (p(label)={result.quality[row]:.3f})")
         summaries["label_issues"] = {
-            "ran": True, "models": result.models, "folds": 5, "cleanlab_issues": int(result.issue.sum()),
+            "ran": True, "models": result.models, "folds": result.folds, "cleanlab_issues": int(result.issue.sum()),
             "flagged": int(flagged.sum()), "rows_judged": int(result.judged.sum()),
             "trained_rows_per_fold": result.sampled, "sampled": result.sampled is not None}
         if result.note:

@@ -19,6 +19,13 @@ FOLDS = 5
 TRAIN_CAP = 200_000
 MIN_PER_CLASS = 5
 KNN_CAP = 20_000
+POOL_FIT_CAP = 200_000
+LARGE = 100_000
+"""From this many rows on, 3 folds instead of 5 and no k-nearest neighbours: each fold still trains
+on 67,000+ rows, where the pool gives gradient boosting nearly all the weight (200,000 x 30, 5 %
+flips: weights 1.07 / 0.00 / 0.06), and the label-issue step took 1.6x cleanlab with gradient
+boosting alone. Measured there: 3 folds without neighbours 35 s against cleanlab's 42 s, AUROC
+0.9947 against 0.9950 (5 folds with neighbours: 66 s, 0.9951). See _folds for 2."""
 
 
 @dataclass
@@ -31,6 +38,7 @@ class LabelResult:
     models: list[str]
     sampled: int | None         # rows each fold trained on, when capped
     note: str | None = None
+    folds: int = FOLDS
 
 
 def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, folds: int = FOLDS, seed: int = 0) -> tuple[np.ndarray, list[str], int | None]:
@@ -62,6 +70,10 @@ def pool(probs: list[np.ndarray], given: np.ndarray) -> tuple[np.ndarray, list[f
     """
     from scipy.optimize import minimize
 
+    if len(given) > POOL_FIT_CAP:  # three weights: a sample of rows fits them as well as all of them
+        pick = np.sort(np.random.default_rng(0).choice(len(given), POOL_FIT_CAP, replace=False))
+        _, weights = pool([p[pick] for p in probs], given[pick])
+        return _mixed_with(probs, weights), weights
     logs = [np.log(np.clip(p, 1e-4, 1.0)) for p in probs]
     index = np.arange(len(given))
 
@@ -81,14 +93,25 @@ def pool(probs: list[np.ndarray], given: np.ndarray) -> tuple[np.ndarray, list[f
     return np.exp(mixed(weights)), [float(w) for w in weights]
 
 
+def _mixed_with(probs: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """p ∝ Π p_i^w_i, normalised per row (the pool with fixed weights)."""
+    z = sum(w * np.log(np.clip(p, 1e-4, 1.0)) for w, p in zip(weights, probs))
+    z = z - z.max(axis=1, keepdims=True)
+    z = np.exp(z)
+    return z / z.sum(axis=1, keepdims=True)
+
+
 def _learners(features: Features):
     if features.text is not None:
         return {"logistic-regression(tfidf)": lambda tr, y, te, k: _text_lr(features, tr, y, te, k)}
     if not features.matrix.shape[1]:
         return {}
-    return {"hist-gradient-boosting": lambda tr, y, te, k: _hgb(features, tr, y, te, k),
-            "logistic-regression": lambda tr, y, te, k: _lr(features, tr, y, te, k),
-            "k-nearest-neighbours": lambda tr, y, te, k: _knn(features, tr, y, te, k)}
+    learners = {"hist-gradient-boosting": lambda tr, y, te, k: _hgb(features, tr, y, te, k),
+                "logistic-regression": lambda tr, y, te, k: _lr(features, tr, y, te, k),
+                "k-nearest-neighbours": lambda tr, y, te, k: _knn(features, tr, y, te, k)}
+    if features.n >= LARGE:
+        del learners["k-nearest-neighbours"]
+    return learners
 
 
 def _bounded(features: Features) -> np.ndarray:
@@ -149,6 +172,14 @@ def _text_lr(features, train, y, test, k):
     return _fill(model.predict_proba(x[test]), model.classes_, k)
 
 
+def _folds(rows: int) -> int:
+    """5 folds; 3 from LARGE rows; 2 once half the rows exceed TRAIN_CAP: every fold then trains on a
+    sample of TRAIN_CAP rows however many folds there are, and a fold more is only a fit more."""
+    if rows < LARGE:
+        return FOLDS
+    return 2 if rows // 2 >= TRAIN_CAP else 3
+
+
 def continuous_label(features: Features) -> bool:
     """More than 100 distinct labels, or more than 20 that are over 5 % of the rows: a regression target."""
     k = len(features.classes)
@@ -173,7 +204,7 @@ def label_issues(features: Features) -> LabelResult | str:
     remap[big] = np.arange(len(big))
     local = np.where(labels >= 0, remap[np.maximum(labels, 0)], -1)
     rows = np.flatnonzero(local >= 0)
-    folds = int(min(FOLDS, counts[big].min()))
+    folds = int(min(_folds(len(rows)), counts[big].min()))
     probs, models, sampled = out_of_fold(features, local, rows, folds=folds)
     given = local[rows]
     with warnings.catch_warnings():
@@ -191,4 +222,5 @@ def label_issues(features: Features) -> LabelResult | str:
     note = None
     if len(big) < len(features.classes):
         note = f"{len(features.classes) - len(big)} classes with fewer than {MIN_PER_CLASS} rows not judged"
-    return LabelResult(judged, full_probs, full_quality, full_issue, [int(c) for c in big], models, sampled, note)
+    return LabelResult(judged, full_probs, full_quality, full_issue, [int(c) for c in big], models, sampled, note,
+                       folds)
