@@ -49,7 +49,7 @@ def out_of_fold(features: Features, labels: np.ndarray, rows: np.ndarray, folds:
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     rng = np.random.default_rng(seed)
     sampled = None
-    learners = _learners(features)
+    learners = _learners(features, len(rows))
     each = {name: np.zeros((len(rows), k)) for name in learners}
     for train, test in splitter.split(np.zeros(len(rows)), labels[rows]):
         if len(train) > TRAIN_CAP:
@@ -101,7 +101,7 @@ def _mixed_with(probs: list[np.ndarray], weights: list[float]) -> np.ndarray:
     return z / z.sum(axis=1, keepdims=True)
 
 
-def _learners(features: Features):
+def _learners(features: Features, rows: int | None = None):
     if features.text is not None:
         return {"logistic-regression(tfidf)": lambda tr, y, te, k: _text_lr(features, tr, y, te, k)}
     if not features.matrix.shape[1]:
@@ -109,7 +109,7 @@ def _learners(features: Features):
     learners = {"hist-gradient-boosting": lambda tr, y, te, k: _hgb(features, tr, y, te, k),
                 "logistic-regression": lambda tr, y, te, k: _lr(features, tr, y, te, k),
                 "k-nearest-neighbours": lambda tr, y, te, k: _knn(features, tr, y, te, k)}
-    if features.n >= LARGE:
+    if (features.n if rows is None else rows) >= LARGE:  # the rows modelled, as _folds counts them
         del learners["k-nearest-neighbours"]
     return learners
 

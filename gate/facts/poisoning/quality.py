@@ -18,6 +18,7 @@ NON_IID_PERMUTATIONS = 100
 ORDER_BLOCKS = 20          # contiguous blocks of rows the label's distribution is compared across
 NEAR_GRID = 0.02           # numeric features equal to 1/50 of their robust scale: near-identical
 IDENTIFIER_MIN_ROWS = 50
+NAMED_CLASS_ROWS = 5
 IDENTIFIER_MAX_LENGTH = 64
 
 
@@ -43,9 +44,14 @@ def _duplicates(features: Features, detail: dict) -> dict:
     exact_rows = sum(len(g) - 1 for g in exact)
     if features.text is not None:  # MinHash groups (methods.py) hold texts that differ a little
         near = detail["near"]
-        near_rows = sum(len(g) - 1 for g in near)
+        # a MinHash group may hold a whole exact group beside its variants: its exact copies are counted
+        group_of = _group_of(exact, features.n)
+        near_rows = sum(len(g) - 1 - _exact_copies_in(g, group_of) for g in near)
         conflicting = [g for g, m in zip(exact + near, detail["mixed"]) if m]
-        method = "minhash (word 3-shingles, Jaccard >= 0.8)"
+        from .methods import MINHASH_CAP
+
+        method = ("minhash (word 3-shingles, Jaccard >= 0.8)" if features.n <= MINHASH_CAP
+                  else f"not looked for above {MINHASH_CAP} texts: exact copies only")
         chance = exact_chance = 0.0  # texts of 4+ words do not collide by chance
     else:  # every exact group lies inside one grid group: the grid groups are the whole picture
         cells, keys = _grid_groups(features)
@@ -61,7 +67,8 @@ def _duplicates(features: Features, detail: dict) -> dict:
         "exact_groups": len(exact), "exact_rows": exact_rows, "exact_share": round(exact_rows / n, 6),
         "near_groups": len(near), "near_rows": near_rows, "near_share": round(near_rows / n, 6),
         "near_method": method,
-        "conflicting_groups": len(conflicting), "conflicting_rows": int(sum(len(g) for g in conflicting)),
+        "conflicting_groups": len(conflicting),
+        "conflicting_rows": int(len(np.unique(np.concatenate(conflicting)))) if conflicting else 0,
         # copies expected by chance if the features were independent (coarse features: distinct
         # records agree on everything; the policy judges duplicates beyond that)
         "chance_exact_share": round(exact_chance, 6), "chance_near_share": round(chance, 6),
@@ -107,11 +114,24 @@ def _chance_share(columns, n: int) -> float:
     return min(1.0, (n - 1) / 2 * agreement(columns))
 
 
-def _beyond_exact(cells: list[np.ndarray], exact: list[np.ndarray], n: int) -> list[np.ndarray]:
-    """The grid groups that are more than one group of exact copies."""
+def _exact_copies_in(members: np.ndarray, group_of: np.ndarray) -> int:
+    """How many rows of a group are exact copies of another of its rows (``group_of``: each row's
+    exact group, -1 for none)."""
+    ids = group_of[members]
+    _, counts = np.unique(ids[ids >= 0], return_counts=True)
+    return int(np.sum(counts - 1))
+
+
+def _group_of(exact: list[np.ndarray], n: int) -> np.ndarray:
     group_of = np.full(n, -1)
     for number, members in enumerate(exact):
         group_of[members] = number
+    return group_of
+
+
+def _beyond_exact(cells: list[np.ndarray], exact: list[np.ndarray], n: int) -> list[np.ndarray]:
+    """The grid groups that are more than one group of exact copies."""
+    group_of = _group_of(exact, n)
     sizes = np.array([len(g) for g in exact] + [0])
     out = []
     for members in cells:
@@ -126,9 +146,13 @@ def _beyond_exact(cells: list[np.ndarray], exact: list[np.ndarray], n: int) -> l
 
 def _imbalance(features: Features) -> dict:
     """The rarest class's share beside 1/K (Datalab flags a class below 0.1 of its fair share)."""
+    from .labels import continuous_label
+
     labels = features.labels
     if labels is None or not len(features.classes):
         return {"ran": False, "reason": "no label"}
+    if continuous_label(features):
+        return {"ran": False, "reason": "a continuous label has no classes"}
     counts = np.bincount(labels[labels >= 0], minlength=len(features.classes))
     total = int(counts.sum())
     if total == 0:
@@ -136,7 +160,9 @@ def _imbalance(features: Features) -> dict:
     k = len(counts)
     rarest = int(np.argmin(counts))
     share = counts[rarest] / total
-    return {"ran": True, "classes": k, "rarest": features.classes[rarest], "rarest_rows": int(counts[rarest]),
+    # a class of a few rows is named only by its size: its name could be what identifies them
+    shown = features.classes[rarest] if counts[rarest] >= NAMED_CLASS_ROWS else None
+    return {"ran": True, "classes": k, "rarest": shown, "rarest_rows": int(counts[rarest]),
             "rarest_share": round(float(share), 6), "largest_share": round(float(counts.max() / total), 6),
             "fair_share": round(1.0 / k, 6), "ratio_to_fair": round(float(share * k), 6)}
 
@@ -167,6 +193,9 @@ def _neighbour_order(features: Features, seed: int) -> dict:
         return {"ran": False, "reason": "no features"}
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, NON_IID_SAMPLE, replace=False)) if n > NON_IID_SAMPLE else np.arange(n)
+    # in random order: the search breaks ties between equally near rows by index, which in file order
+    # would make tied rows (coarse or copied data) look ordered or not by construction
+    sample = rng.permutation(sample)
     points = np.asarray(x[sample], dtype=np.float64)
     k = min(NON_IID_NEIGHBOURS, len(sample) - 1)
     # one more neighbour than wanted: a row is its own nearest; exact copies are neighbours like any other
@@ -194,9 +223,13 @@ def _label_order(features: Features) -> dict:
     """Chi-square of label by contiguous block of rows, with Cramér's V (the effect at any N)."""
     from scipy.stats import chi2_contingency
 
+    from .labels import continuous_label
+
     labels = features.labels
     if labels is None or len(features.classes) < 2:
         return {"ran": False, "reason": "fewer than two classes"}
+    if continuous_label(features):
+        return {"ran": False, "reason": "a continuous label has no classes"}
     judged = np.flatnonzero(labels >= 0)
     blocks = min(ORDER_BLOCKS, max(2, len(judged) // 50))
     which = np.minimum((np.arange(len(judged)) * blocks) // max(1, len(judged)), blocks - 1)

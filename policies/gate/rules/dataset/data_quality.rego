@@ -27,10 +27,29 @@ thresholds := object.union(
 	_configured,
 )
 
-_configured := c if {
+_given := c if {
 	c := data.org.data_quality
 	is_object(c)
 } else := {}
+
+_configured := {k: v |
+	some k, v in _given
+	is_number(v)
+}
+
+# METADATA
+# title: Data-quality threshold not a number
+# description: >-
+#   A value in org.data_quality is not a number (a quoted "0.05"): it is ignored and the default
+#   applies, and this says so (compared with a string, a rule would silently never or always fire).
+# custom:
+#   id: data_quality.bad_threshold
+#   severity: medium
+warn contains lib.violation("data_quality.bad_threshold", "medium", msg, null) if {
+	some k, v in _given
+	not is_number(v)
+	msg := sprintf("org.data_quality.%s is %v, not a number: the default %v applies", [k, v, object.get(thresholds, k, "(none)")])
+}
 
 _ok if {
 	facts.status == "ok"
@@ -78,8 +97,12 @@ warn contains lib.violation("data_quality.class_imbalance", "low", msg, "schema.
 	c := issues.class_imbalance
 	c.ran
 	c.ratio_to_fair < thresholds.imbalance_ratio
-	msg := sprintf("class '%s' has %d rows (%v%% of labelled rows; a fair share is %v%%)", [c.rarest, c.rarest_rows, percent(c.rarest_share), percent(c.fair_share)])
+	msg := sprintf("%s has %d rows (%v%% of labelled rows; a fair share is %v%%)", [_class_name(c), c.rarest_rows, percent(c.rarest_share), percent(c.fair_share)])
 }
+
+# A class of a few rows is not named (the facts leave its name out): the name may identify them.
+_class_name(c) := sprintf("class '%s'", [c.rarest]) if is_string(c.rarest)
+else := "the rarest class"
 
 # METADATA
 # title: Rows not in random order

@@ -138,3 +138,21 @@ test_old_facts_without_issues_judge_nothing if {
 	inp := {"dataset": {"id": "d"}, "facts": {"poisoning": {"status": "ok", "rows": 10}}}
 	count(warn) == 0 with input as inp
 }
+
+test_a_rare_class_of_few_rows_is_not_named if {
+	inp := with_issues([
+		{"op": "replace", "path": "/class_imbalance/rarest", "value": null},
+		{"op": "replace", "path": "/class_imbalance/rarest_rows", "value": 2},
+		{"op": "replace", "path": "/class_imbalance/rarest_share", "value": 0.002},
+		{"op": "replace", "path": "/class_imbalance/ratio_to_fair", "value": 0.004},
+	])
+	some v in warn with input as inp
+	v.message == "the rarest class has 2 rows (0.2% of labelled rows; a fair share is 50%)"
+}
+
+test_a_quoted_threshold_is_ignored_and_said if {
+	# compared with a string every number is smaller: "0.1" would have warned on every dataset
+	ids(warn) == {"data_quality.bad_threshold"} with input as with_issues([]) with data.org.data_quality as {"imbalance_ratio": "0.9"}
+	some v in warn with input as with_issues([]) with data.org.data_quality as {"duplicate_rate": "0.05"}
+	v.message == "org.data_quality.duplicate_rate is 0.05, not a number: the default 0.05 applies"
+}

@@ -14,10 +14,29 @@ drift := input.facts.drift
 
 thresholds := object.union({"medium_rate": 0.05, "high_rate": 0.10}, _configured)
 
-_configured := c if {
+_given := c if {
 	c := data.org.poisoning
 	is_object(c)
 } else := {}
+
+_configured := {k: v |
+	some k, v in _given
+	is_number(v)
+}
+
+# METADATA
+# title: Poisoning threshold not a number
+# description: >-
+#   A value in org.poisoning is not a number (a quoted "0.10"): compared with a string the risk
+#   rules would never fire, so the dataset is denied until the policy data is fixed.
+# custom:
+#   id: poisoning.bad_threshold
+#   severity: high
+deny contains lib.violation("poisoning.bad_threshold", "high", msg, null) if {
+	some k, v in _given
+	not is_number(v)
+	msg := sprintf("org.poisoning.%s is %v, not a number: fix the policy data", [k, v])
+}
 
 percent(rate) := round(rate * 100)
 

@@ -82,3 +82,8 @@ test_sealed_data_without_bound_poisoning_facts_is_denied if {
 	ids := {v.id | some v in deny with input as inp}
 	ids == {"poisoning.sealed_unanalysed"}
 }
+
+test_a_quoted_threshold_denies_instead_of_disabling_the_rule if {
+	# "0.10" as a string: every number is below it, so high_risk would never fire
+	ids(deny) == {"poisoning.bad_threshold", "poisoning.high_risk"} with input as poisoning_input(0.5, []) with data.org.poisoning as {"high_rate": "0.10"}
+}

@@ -166,3 +166,32 @@ def test_data_issues_raise_no_poisoning_suspicion():
     frame["version"] = "v2"
     facts = _issues(frame)
     assert not {"poisoning.high_risk", "poisoning.medium_risk", "poisoning.backdoor_trigger"} & policy_fires(facts)
+
+
+def test_text_copies_inside_a_near_group_are_counted_once():
+    """A MinHash group holding an exact group and its variant: 3 removable rows per 4, not 4."""
+    rng = np.random.default_rng(1)
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    texts = []
+    for _ in range(40):
+        text = " ".join(rng.choice(words, 15))
+        texts += [text, text, text, text + " extra"]
+    frame = pd.DataFrame({"text": texts, "y": ["a", "b"] * 80})
+    d = _issues(frame, text="text")["data_issues"]["duplicates"]
+    assert d["exact_rows"] == 80 and d["near_rows"] == 40
+    assert d["exact_share"] + d["near_share"] == pytest.approx(0.75)
+    assert d["conflicting_rows"] <= 160
+
+
+def test_a_continuous_label_has_no_classes_to_judge_and_a_tiny_class_is_not_named():
+    from gate.facts.poisoning.features import build_features
+    from gate.facts.poisoning.quality import _imbalance, _label_order
+
+    rng = np.random.default_rng(2)
+    salaries = (rng.lognormal(11, 0.5, 5000) // 1000 * 1000).astype(int)
+    features = build_features(pd.DataFrame({"x": rng.normal(size=5000), "y": salaries}), "y")
+    assert not _imbalance(features)["ran"] and not _label_order(features)["ran"]
+    frame = _table(1000)
+    frame.loc[frame.index[:2], "y"] = "diagnosis-x"  # two people: the class's name could identify them
+    imbalance = _imbalance(build_features(frame, "y"))
+    assert imbalance["rarest"] is None and imbalance["rarest_rows"] == 2
