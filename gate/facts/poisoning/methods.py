@@ -46,7 +46,8 @@ def duplicate_conflicts(features: Features) -> MethodResult:
         groups.extend(extra)
     conflicts = 0
     rows_in = 0
-    expected = _expected_collisions(features)
+    agree = _agreement_of(features)
+    expected = _expected_collisions(features.n, agree)
     mixed = [len(np.unique(labels[m][labels[m] >= 0])) >= 2 for m in groups]
     agreeing = sum(len(m) for m, conflict in zip(groups, mixed) if not conflict) / max(1, n)
     # where distinct records share every feature value (few values per feature, or the same place and
@@ -81,21 +82,27 @@ def duplicate_conflicts(features: Features) -> MethodResult:
                ("skipped above %d rows: exact duplicates only" % MINHASH_CAP if features.text is not None else "n/a")}
     return MethodResult(score, score >= 0.9, summary,
                         {"exact": groups[:len(groups) - near], "near": groups[len(groups) - near:], "mixed": mixed,
-                         "expected": expected})
+                         "agreement": agree})
 
 
 NATURAL_COLLISIONS = 0.05  # rows expected to collide if features were independent
 NATURAL_AGREEING = 0.01    # rows in groups of identical rows that all carry one label
 
 
-def _expected_collisions(features: Features) -> float:
-    """Share of rows expected to share every feature value with another row if the features were
-    independent: from each feature's chance that two rows agree (sum of squared value shares). Near 0
-    for continuous features; most rows for a few coarse categories. Text rows never collide by chance."""
-    n = features.n
-    if features.text is not None or n < 2 or not features.names:
+def _agreement_of(features: Features) -> float:
+    """The chance that two rows agree on every feature if the features were independent (agreement);
+    0 for text, whose rows never collide by chance."""
+    if features.text is not None or features.n < 2 or not features.names:
         return 0.0
-    agree = agreement([raw if kind != "numeric" else np.round(raw, 6) for kind, raw in zip(features.kinds, features.raw)])
+    return agreement([raw if kind != "numeric" else np.round(raw, 6) for kind, raw in zip(features.kinds, features.raw)])
+
+
+def _expected_collisions(n: int, agree: float) -> float:
+    """Share of rows expected to share every feature value with another row if the features were
+    independent, from the agreement of two rows (sum of squared value shares per feature). Near 0
+    for continuous features; most rows for a few coarse categories."""
+    if n < 2 or agree <= 0:
+        return 0.0
     return float(-np.expm1((n - 1) * np.log1p(-min(agree, 1 - 1e-12))))
 
 

@@ -60,8 +60,7 @@ def _duplicates(features: Features, detail: dict) -> dict:
         conflicting = [g for g in cells if _mixed(features.labels, g)]
         method = f"numeric features equal to {NEAR_GRID} of their robust scale, categories exactly"
         chance = _chance_share([keys[c].to_numpy() for c in keys.columns] if keys is not None else [], features.n)
-        exact_chance = _chance_share([raw if kind != "numeric" else np.round(raw, 6)
-                                      for kind, raw in zip(features.kinds, features.raw)], features.n)
+        exact_chance = min(1.0, (features.n - 1) / 2 * detail["agreement"])  # as _chance_share, computed once
     n = max(1, features.n)
     return {
         "exact_groups": len(exact), "exact_rows": exact_rows, "exact_share": round(exact_rows / n, 6),
@@ -82,7 +81,7 @@ def _mixed(labels, members) -> bool:
     return len(np.unique(given[given >= 0])) >= 2
 
 
-def _grid_groups(features: Features) -> list[np.ndarray]:
+def _grid_groups(features: Features) -> tuple[list[np.ndarray], "object"]:
     """(groups, gridded features): rows equal once each numeric feature is rounded to a grid of
     NEAR_GRID robust SDs (categories and missing values exactly)."""
     import pandas as pd
