@@ -313,6 +313,61 @@ def real_controls(directory) -> list[dict]:
     return rows
 
 
+def floor_part(sets=None) -> list[dict]:
+    """The noise floor (issue 16 item 1) on every real clean set: the set split at random into two
+    halves, an earlier version (the reference) and a new one. The new half judged alone (absolute 5 % /
+    10 %) and beyond the reference's own share of suspicious rows, as `gate check` judges a dataset with
+    a ``reference``; then the new half with 5 % and 10 % of its labels flipped at random, beyond the same
+    floor. Goal: every clean new half at risk low beyond its floor."""
+    import real_data
+
+    from gate.facts.collect import floor_of, table_of
+    from gate.facts.files import read_file
+    from gate.facts.poisoning import analyze
+    from gate.run.session import Options, Session
+
+    session = Session.open(Options())
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for control in sets or (real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH):
+            df = real_data.frame(control)
+            order = np.random.default_rng(11).permutation(len(df))
+            halves = df.iloc[order[: len(df) // 2]], df.iloc[order[len(df) // 2:]].copy()
+
+            def facts_of(frame, name):
+                path = Path(tmp) / f"{control.name}-{name}.csv"
+                frame.to_csv(path, index=False)
+                table = table_of([read_file(path, path.name, "csv", keep=True)])
+                return analyze(table, control.label, control.text, progress=False).facts
+
+            old = facts_of(halves[0], "old")
+            new = facts_of(halves[1], "new")
+            floor = floor_of(f"{control.name}-old", old)
+            row = {"set": control.name, "rows": len(halves[1]), "old": old["suspicious_rate"], "new": new["suspicious_rate"],
+                   "alone": policy_decision(new, session), "beyond": policy_decision({**new, "floor": floor}, session)}
+            labels = halves[1][control.label]
+            levels = sorted(labels.dropna().astype(str).unique())
+            for rate in (0.05, 0.10):
+                flipped = halves[1].copy()
+                rng = np.random.default_rng(3)
+                values = labels.astype(object).to_numpy().copy()
+                for i in rng.choice(len(values), int(rate * len(values)), replace=False):
+                    if isinstance(values[i], float) and np.isnan(values[i]):
+                        continue
+                    others = [v for v in levels if v != str(values[i])]
+                    values[i] = others[rng.integers(len(others))] if others else values[i]
+                flipped[control.label] = values
+                poisoned = facts_of(flipped, f"flip{rate}")
+                row[f"flip_{rate:.2f}"] = poisoned["suspicious_rate"]
+                row[f"flip_{rate:.2f}_beyond"] = policy_decision({**poisoned, "floor": floor}, session)
+            rows.append(row)
+            print(f"{row['set']:<18}{row['rows']:>6} | {row['old']:>7.2%} {row['new']:>7.2%} | {row['alone']:<12} "
+                  f"{row['beyond']:<12} | {row['flip_0.05']:>7.2%} {row['flip_0.05_beyond']:<12} "
+                  f"{row['flip_0.10']:>7.2%} {row['flip_0.10_beyond']:<12}", flush=True)
+    session.close()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 20k make_classification cases")
@@ -321,7 +376,18 @@ def main() -> None:
     parser.add_argument("--scale", action="store_true", help="only the 1,000,000 x 50 run (minutes)")
     parser.add_argument("--speed", action="store_true",
                         help="only 200,000 x 30 and 1,000,000 x 50 beside cleanlab with gradient boosting (10 min)")
+    parser.add_argument("--floor", action="store_true",
+                        help="only the noise floor: every real clean set as two versions, judged beyond the earlier one")
     args = parser.parse_args()
+    if args.floor:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        print(f"{'real set, halves':<18}{'rows':>6} | {'old':>7} {'new':>7} | {'new alone':<12} {'beyond old':<12} | "
+              f"{'5% flips':>7} {'beyond old':<12} {'10% flips':>7} {'beyond old':<12}")
+        rows = floor_part()
+        clean = sum(r["beyond"] == "pass" for r in rows)
+        print(f"clean new halves at risk low beyond the floor: {clean}/{len(rows)} (goal: all); judged alone: "
+              f"{sum(r['alone'] == 'pass' for r in rows)}/{len(rows)}")
+        return
     if args.speed:
         for rows, width, goal in ((200_000, 30, 40), (1_000_000, 50, 120)):
             r = speed_beside_cleanlab(rows, width)

@@ -80,19 +80,39 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
     body: dict[str, Any] = {"files": table.files, "poisoning": result.facts, "timing_s": result.timing,
                             "problems": {r.path: [p.to_json() for p in r.outcome.problems]
                                          for r in reads if r.outcome.problems}}
-    ref_reads = None
+    ref_reads, ref_descriptor = None, None
     if reference is not None:
-        ref_reads, _ = reads_for(reference, repo)
+        ref_reads, ref_descriptor = reads_for(reference, repo)
     elif descriptor is not None and descriptor.reference:
         ref_view = reference_view(build_view(descriptor, repo))
-        ref_reads, _ = reads_for(ref_view.descriptor.path, repo)
+        ref_reads, ref_descriptor = reads_for(ref_view.descriptor.path, repo)
     if ref_reads is not None:
         ref_table = table_of(ref_reads)
         body["drift"] = {**drift(table.frame, ref_table.frame, label, text, features),
                          "reference": [r.path for r in ref_reads]}
+        if result.facts.get("status") == "ok":
+            result.facts["floor"] = _floor(ref_descriptor, ref_reads, ref_table, descriptor, label, text, features, repo)
     if all_scores:
         body["rows"] = every_row(result)
     return body
+
+
+def _floor(ref_descriptor: Descriptor | None, ref_reads: list[FileRead], ref_table, descriptor: Descriptor | None,
+           label: str, text: str | None, features: tuple[str, ...], repo: Repo) -> dict[str, Any]:
+    """The noise floor `gate check` would use (collect.vouched_floor): only a dataset whose lock vouches
+    for its files; loose files give none."""
+    from .facts.collect import vouched_floor
+    from .facts.poisoning import analyze
+    from .facts.view import build_view
+
+    if ref_descriptor is None:
+        return {"status": "none", "reason": "the reference is not a dataset with a lock"}
+    ref = build_view(ref_descriptor, repo)
+
+    def analyse(tables, key):
+        return analyze(ref_table, label, text, features, source=tables[0].path if len(tables) == 1 else None).facts
+
+    return vouched_floor(ref, {r.path: r for r in ref_reads}, descriptor.path if descriptor else None, analyse)
 
 
 def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> Report:

@@ -158,6 +158,7 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         results.append(file_result_from_json(f.path, own[f.path]["pii"]))
         outcomes[f.path] = own[f.path]["outcome"]
     plaintexts = plaintexts or {}
+    reference = _Reference(view)  # read once for the noise floor and for drift
     without_ner: list[str] = []  # sealed files whose bound facts were made without a model
     for f in sealed:
         if f.path in plaintexts:
@@ -178,9 +179,9 @@ def collect(view: DatasetView, settings: Settings, cache=None, *, keep: bool = F
         "data": data_json(outcomes),
         "pii": pii_json(view, results, scanner, set(plaintexts), without_ner),
         "poisoning": _computed(view, lambda: poisoning_json(view, settings, {**reads, **plaintexts}, digests, cache,
-                                                            set(plaintexts))),
+                                                            set(plaintexts), reference)),
         "drift": _computed(view, lambda: drift_json(view, settings, {**reads, **plaintexts}, digests, cache,
-                                                    set(plaintexts))),
+                                                    set(plaintexts), reference)),
     }
     from .pii.redact import Redactor
 
@@ -401,10 +402,20 @@ def table_of(reads: list[FileRead]):
 
 
 def poisoning_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead],
-                   digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset()) -> dict[str, Any]:
+                   digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset(),
+                   reference: "_Reference | None" = None) -> dict[str, Any]:
     """Poisoning facts over every file: skipped without a label column; when a sealed file's plaintext
     is not at hand, the facts bound in the lock for every file's plaintext, or none (then the policy
-    denies: a sealed part must not escape the analysis)."""
+    denies: a sealed part must not escape the analysis). With a ``reference`` in the descriptor, the
+    facts carry its ``floor`` (reference_floor)."""
+    facts = _poisoning_facts(view, settings, reads, digests, cache, opened)
+    if facts.get("status") == "ok" and view.descriptor.reference:
+        facts = {**facts, "floor": reference_floor(view, settings, cache, reference or _Reference(view))}
+    return facts
+
+
+def _poisoning_facts(view: DatasetView, settings: Settings, reads: dict[str, FileRead],
+                     digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset()) -> dict[str, Any]:
     descriptor = view.descriptor
     if not descriptor.schema.label:
         return {"status": "skipped", "reason": "no schema.label in the descriptor"}
@@ -475,8 +486,99 @@ def reference_view(view: DatasetView) -> DatasetView:
     return build_view(load_descriptor(target, repo), repo)
 
 
+class _Reference:
+    """The dataset the descriptor's ``reference`` names, read once for every fact that needs it (the
+    noise floor, drift): its view and its plain files' reads, with their parts."""
+
+    def __init__(self, view: DatasetView):
+        self._of = view
+        self._read: tuple[DatasetView, dict[str, FileRead]] | None = None
+
+    def get(self) -> tuple[DatasetView, dict[str, FileRead]]:
+        if self._read is None:
+            reference = reference_view(self._of)
+            reads = {f.path: read_file(f.open_path, f.path, reference.descriptor.schema.format, keep=True)
+                     for f in reference.pending() if not f.sealed}
+            self._read = (reference, reads)
+        return self._read
+
+
+def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Reference) -> dict[str, Any]:
+    """The noise floor of the poisoning risk: the share of suspicious rows in the reference, the version
+    already accepted, analysed with this dataset's label, text and features. Real clean data has a share
+    of its own (ambiguous rows its features contradict, 0-9 % on real sets), the same in every version;
+    the policy judges the excess over it, up to org.poisoning.max_floor."""
+    try:
+        ref, reads = reference.get()
+    except GateError as exc:
+        return {"status": "none", "reason": exc.message}
+    config = _poisoning_config(view.descriptor, settings)  # this dataset's schema over the reference's files
+
+    def analyse(tables: list[FileRead], key: str | None) -> dict[str, Any]:
+        facts = cache.fact("poisoning", key, config) if cache is not None and key else None
+        if facts is None:
+            facts = analyse_poisoning(view.descriptor, tables)
+            if cache is not None and key:
+                cache.store_fact("poisoning", key, config, facts)
+        return facts
+
+    return vouched_floor(ref, reads, view.descriptor.path, analyse)
+
+
+def vouched_floor(ref: DatasetView, reads: dict[str, FileRead], own_descriptor: Path | None, analyse) -> dict[str, Any]:
+    """The floor from a reference whose bytes its lock vouches for (`gate check` and `gate scan
+    poisoning`); ``status: none`` (no floor: the policy's absolute limits) when the reference is the
+    dataset itself, is sealed, or any of its files does not match its lock. ``analyse(tables, key)``
+    gives the reference's poisoning facts."""
+    from .integrity import file_status
+    from .view import OK
+
+    shown = ref.descriptor.relpath
+    if own_descriptor is not None and ref.descriptor.path.resolve() == Path(own_descriptor).resolve():
+        return {"status": "none", "reason": "the reference is the dataset itself", "reference": shown}
+    if own_descriptor is not None and _leads_back(ref, Path(own_descriptor).resolve()):
+        # two versions naming each other would each excuse the other's suspicious rows
+        return {"status": "none", "reason": "the reference's own references lead back to this dataset",
+                "reference": shown}
+    if any(f.sealed for f in ref.files):
+        return {"status": "none", "reason": "the reference has sealed files", "reference": shown}
+    digests = {p: (r.sha256, r.size) for p, r in reads.items()}
+    if ref.manifest is None or not ref.files or any(file_status(f, digests.get(f.path)) != OK for f in ref.files):
+        return {"status": "none", "reason": "the reference's files do not match its lock", "reference": shown}
+    tables = [r for r in reads.values() if r.outcome is not None and is_table(r.outcome.format)]
+    if not tables:
+        return {"status": "none", "reason": "the reference has no table", "reference": shown}
+    return floor_of(shown, analyse(tables, _content_key([r.path for r in tables], digests)))
+
+
+def _leads_back(ref: DatasetView, own: Path, hops: int = 20) -> bool:
+    """Whether the chain of references from ``ref`` reaches ``own`` (a reference that cannot be
+    followed ends the chain)."""
+    view = ref
+    for _ in range(hops):
+        if not view.descriptor.reference:
+            return False
+        try:
+            view = reference_view(view)
+        except GateError:
+            return False
+        if view.descriptor.path.resolve() == own:
+            return True
+    return False
+
+
+def floor_of(reference: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """The floor fact from the reference's poisoning facts (`gate check` and `gate scan poisoning`)."""
+    if facts.get("status") != "ok":
+        return {"status": "none", "reason": f"the reference was not analysed ({facts.get('status')})",
+                "reference": reference}
+    return {"status": "ok", "reference": reference, "rate": facts["suspicious_rate"], "rows": facts["rows"],
+            "suspicious_rows": facts["suspicious_rows"]}
+
+
 def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead],
-               digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset()) -> dict[str, Any]:
+               digests: dict[str, tuple[str, int]], cache=None, opened: set[str] = frozenset(),
+               reference: _Reference | None = None) -> dict[str, Any]:
     """Drift facts: skipped without a ``reference``; the reference is a dataset read through its own
     view (its files verified against its lock)."""
     descriptor = view.descriptor
@@ -487,11 +589,7 @@ def drift_json(view: DatasetView, settings: Settings, reads: dict[str, FileRead]
 
     if any(f.sealed and f.path not in opened for f in view.pending()):
         return {"status": "skipped", "reason": "sealed files: drift needs their plaintext"}
-    reference = reference_view(view)
-    ref_reads = {}
-    for f in reference.pending():
-        if not f.sealed:
-            ref_reads[f.path] = read_file(f.open_path, f.path, reference.descriptor.schema.format, keep=True)
+    reference, ref_reads = (reference or _Reference(view)).get()
     verified = all(file_status(f, (r.sha256, r.size)) == "ok" for f in reference.pending()
                    for r in [ref_reads.get(f.path)] if r is not None) and reference.manifest is not None
     mine = [reads[f.path] for f in _table_files(view, {p: r.outcome.to_json() for p, r in reads.items() if r.outcome},

@@ -40,6 +40,12 @@ def poisoning_text(body: dict) -> str:
     for violation in body["violations"] + body.get("data_quality", []):
         lines.append(f"{violation['level'].upper()}  {violation['id']}: {violation['message']}")
     limits = ", ".join(f"{k} {v:.0%}" for k, v in sorted(body["thresholds"].items()) if isinstance(v, (int, float)))
+    floor = p.get("floor") or {}
+    if floor.get("status") == "ok":
+        lines.append(f"noise floor: {floor['rate']:.2%} suspicious in the reference {floor['reference']} "
+                     f"(the policy judges the excess, counting at most max_floor of it)")
+    elif floor:
+        lines.append(f"noise floor: none ({floor.get('reason')}): the policy's limits apply as they are")
     lines.append(f"{p['suspicious_rows']} suspicious rows ({p['suspicious_rate']:.2%}; the policy's limits: "
                  f"{limits or 'none'}): {'no finding' if not body['violations'] else 'see above'} "
                  f"in {body['timing_s']['total']:.1f} s")

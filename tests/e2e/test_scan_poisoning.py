@@ -83,7 +83,7 @@ def test_reference_drift_through_the_cli():
 def test_thresholds_come_from_policy_data(tmp_path):
     data = write(tmp_path / "strict.yaml", "org:\n  poisoning:\n    medium_rate: 0.001\n    high_rate: 0.002\n")
     code, body = run_json("scan", "poisoning", str(EXAMPLE_REPO / "datasets" / "census-2019"), "--data", str(data))
-    assert body["thresholds"] == {"medium_rate": 0.001, "high_rate": 0.002} and "thresholds" not in body["poisoning"]
+    assert body["thresholds"] == {"medium_rate": 0.001, "high_rate": 0.002, "max_floor": 0.05} and "thresholds" not in body["poisoning"]
     fired = {v["id"] for v in body["violations"]}
     assert fired == ({"poisoning.high_risk"} if body["poisoning"]["suspicious_rate"] > 0.002 else set())
     assert code == (1 if fired else 0)
@@ -294,3 +294,87 @@ def test_check_warns_about_data_issues_and_fails_only_on_request(data_repo):
     assert code == 0
     strict, _ = run_json("check", str(directory), "--repo", str(data_repo.root), "--fail-on", "warn")
     assert strict == 1
+
+
+# ---------------------------------------------------------------- the noise floor (issue 16 item 1)
+
+def _ambiguous(seed: int, rows: int = 1500, copies: int = 0) -> str:
+    """Clean data with a sub-population whose labels the features barely decide: about 7 % of its rows
+    are contradicted by their features, in every draw. ``copies``: that many rows copied twice more
+    with the other label (conflicting copies: a poisoning the analysis sees)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 4))
+    noise = np.where(rng.random(rows) < 0.35, 3.0, 0.15) * rng.logistic(size=rows)
+    y = (1.6 * x[:, 0] + 0.8 * x[:, 1] + noise > 0).astype(int)
+    lines = [f"{a:.4f},{b:.4f},{c:.4f},{d:.4f},{label}" for (a, b, c, d), label in zip(x, y)]
+    for row in rng.choice(rows, copies, replace=False):
+        a, b, c, d = x[row]
+        lines += [f"{a:.4f},{b:.4f},{c:.4f},{d:.4f},{1 - y[row]}"] * 2
+    return "a,b,c,d,label\n" + "\n".join(lines) + "\n"
+
+
+def test_risk_is_judged_beyond_the_reference_versions_own_share(data_repo):
+    root = data_repo.root
+
+    def version(name: str, csv: str, reference: str | None) -> Path:
+        directory = data_repo(name, lock=False)
+        descriptor = directory / "dataset.yaml"
+        descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n"
+                              + (f"reference: {reference}\n" if reference else ""))
+        write(directory / "data" / "part-0.csv", csv)
+        assert run_gate("manifest", "update", str(directory), "--repo", str(root)).returncode == 0
+        return directory
+
+    v1 = version("v1", _ambiguous(1), None)
+    v2 = version("v2", _ambiguous(2), "../v1")
+    v3 = version("v3", _ambiguous(3, copies=250), "../v1")
+    itself = version("itself", _ambiguous(2), ".")
+
+    def judged(directory: Path):
+        code, body = run_json("check", str(directory), "--repo", str(root), "--no-cache")
+        [dataset] = body["datasets"]
+        return dataset["facts"]["poisoning"], {v["id"]: v for v in dataset["violations"]}
+
+    facts1, fired1 = judged(v1)
+    assert facts1["suspicious_rate"] > 0.05 and "floor" not in facts1
+    assert "poisoning.medium_risk" in fired1  # alone, a clean set's own ambiguity reads as risk
+
+    facts2, fired2 = judged(v2)
+    assert facts2["floor"] == {"status": "ok", "reference": "datasets/v1/dataset.yaml", "rate": facts1["suspicious_rate"],
+                               "rows": 1500, "suspicious_rows": facts1["suspicious_rows"]}
+    assert facts2["suspicious_rate"] > 0.05 and not {"poisoning.medium_risk", "poisoning.high_risk"} & set(fired2)
+
+    # `gate scan poisoning` judges the same way: the floor from the dataset's reference ...
+    code, scan = run_json("scan", "poisoning", str(v2), "--repo", str(root))
+    assert scan["poisoning"]["floor"] == facts2["floor"] and code == 0, scan["violations"]
+    text = run_gate("scan", "poisoning", str(v2), "--repo", str(root)).stdout
+    assert "noise floor: " in text and "in the reference datasets/v1/dataset.yaml" in text
+    # ... and none from loose files, which no lock vouches for
+    loose = write(root / "loose" / "old.csv", _ambiguous(1))
+    code, scan = run_json("scan", "poisoning", str(v2), "--reference", str(loose), "--repo", str(root))
+    assert scan["poisoning"]["floor"]["status"] == "none" and code == 1
+    assert {v["id"] for v in scan["violations"]} == {"poisoning.medium_risk"}
+
+    facts3, fired3 = judged(v3)
+    # 250 originals contradicted by two copies each: about 13 % suspicious, 8 points beyond the floor
+    assert facts3["floor"]["status"] == "ok" and facts3["suspicious_rate"] > 0.10
+    message = fired3["poisoning.medium_risk"]["message"]
+    assert "beyond the 5% of datasets/v1/dataset.yaml" in message, message
+
+    facts4, fired4 = judged(itself)
+    assert facts4["floor"]["status"] == "none" and "itself" in facts4["floor"]["reason"]
+    assert "poisoning.medium_risk" in fired4
+
+    # two versions naming each other: neither excuses the other
+    cycle = version("cycle", _ambiguous(4), "../itself")
+    (itself / "dataset.yaml").write_text((itself / "dataset.yaml").read_text().replace("reference: .", "reference: ../cycle"))
+    assert run_gate("manifest", "update", str(itself), "--repo", str(root)).returncode == 0
+    facts5, fired5 = judged(cycle)
+    assert facts5["floor"]["status"] == "none" and "lead back" in facts5["floor"]["reason"]
+
+    # the reference's bytes no longer match its lock: no floor from it (and its own check denies)
+    csv = v1 / "data" / "part-0.csv"
+    csv.write_text(csv.read_text().replace(",1\n", ",0\n", 40))
+    facts2, fired2 = judged(v2)
+    assert facts2["floor"]["status"] == "none" and "lock" in facts2["floor"]["reason"]
+    assert "poisoning.medium_risk" in fired2

@@ -179,6 +179,7 @@ def _analyze(table: Table, label: str, text: str | None, features: tuple[str, ..
     score = _noisy_or([per[name] for name in METHODS], n)
     flag_score = _noisy_or([label_for_flag] + [per[name] for name in METHODS if name != "label_issue"], n)
     flagged = own_flag | (flag_score >= COMBINED_FLAG)
+    loose |= flagged  # a row flagged on several moderate signals together (a tie of two copies) is suspicious too
     rate = float(loose.mean()) if n else 0.0
     order = np.argsort(-score, kind="stable")[:TOP_N]
     top = []

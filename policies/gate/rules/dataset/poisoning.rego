@@ -12,7 +12,7 @@ facts := input.facts.poisoning
 
 drift := input.facts.drift
 
-thresholds := object.union({"medium_rate": 0.05, "high_rate": 0.10}, _configured)
+thresholds := object.union({"medium_rate": 0.05, "high_rate": 0.10, "max_floor": 0.05}, _configured)
 
 _given := c if {
 	c := data.org.poisoning
@@ -40,18 +40,31 @@ deny contains lib.violation("poisoning.bad_threshold", "high", msg, null) if {
 
 percent(rate) := round(rate * 100)
 
+# The noise floor: the reference version's share of suspicious rows (real clean data has one of its
+# own: ambiguous rows its features contradict), at most max_floor, so that a noisy or poisoned
+# reference excuses no more than that. No reference, or one the facts could not vouch for: 0.
+floor := min([facts.floor.rate, thresholds.max_floor]) if {
+	facts.floor.status == "ok"
+	is_number(facts.floor.rate)
+} else := 0
+
+excess := facts.suspicious_rate - floor
+
+_beyond := "" if floor == 0 else := sprintf(", %d%% beyond the %d%% of %s", [percent(excess), percent(floor), facts.floor.reference])
+
 # METADATA
 # title: High poisoning risk
 # description: >-
 #   More rows than org.poisoning.high_rate are suspicious (label issues, duplicate conflicts,
-#   triggers, outliers); review the top rows in the facts before training on this data.
+#   triggers, outliers) beyond the noise floor (the reference version's share, at most
+#   org.poisoning.max_floor); review the top rows in the facts before training on this data.
 # custom:
 #   id: poisoning.high_risk
 #   severity: high
 deny contains lib.violation("poisoning.high_risk", "high", msg, "schema.label") if {
 	facts.status == "ok"
-	facts.suspicious_rate > thresholds.high_rate
-	msg := sprintf("%d of %d rows (%d%%) look poisoned or mislabelled; the limit is %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), percent(thresholds.high_rate)])
+	excess > thresholds.high_rate
+	msg := sprintf("%d of %d rows (%d%%%s) look poisoned or mislabelled; the limit is %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), _beyond, percent(thresholds.high_rate)])
 }
 
 # METADATA
@@ -70,15 +83,17 @@ deny contains lib.violation("poisoning.backdoor_trigger", "critical", msg, "sche
 
 # METADATA
 # title: Medium poisoning risk
-# description: More rows than org.poisoning.medium_rate (but not high_rate) are suspicious.
+# description: >-
+#   More rows than org.poisoning.medium_rate (but not high_rate) are suspicious beyond the noise
+#   floor (the reference version's share, at most org.poisoning.max_floor).
 # custom:
 #   id: poisoning.medium_risk
 #   severity: medium
 warn contains lib.violation("poisoning.medium_risk", "medium", msg, "schema.label") if {
 	facts.status == "ok"
-	facts.suspicious_rate > thresholds.medium_rate
-	facts.suspicious_rate <= thresholds.high_rate
-	msg := sprintf("%d of %d rows (%d%%) look poisoned or mislabelled; review above %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), percent(thresholds.medium_rate)])
+	excess > thresholds.medium_rate
+	excess <= thresholds.high_rate
+	msg := sprintf("%d of %d rows (%d%%%s) look poisoned or mislabelled; review above %d%%", [facts.suspicious_rows, facts.rows, percent(facts.suspicious_rate), _beyond, percent(thresholds.medium_rate)])
 }
 
 # METADATA

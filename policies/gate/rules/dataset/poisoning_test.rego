@@ -87,3 +87,38 @@ test_a_quoted_threshold_denies_instead_of_disabling_the_rule if {
 	# "0.10" as a string: every number is below it, so high_risk would never fire
 	ids(deny) == {"poisoning.bad_threshold", "poisoning.high_risk"} with input as poisoning_input(0.5, []) with data.org.poisoning as {"high_rate": "0.10"}
 }
+
+with_floor(rate, floor) := object.union(poisoning_input(rate, []), {"facts": {"poisoning": {"floor": floor}}})
+
+reference_floor(rate) := {"status": "ok", "reference": "old/dataset.yaml", "rate": rate, "rows": 2000}
+
+test_the_reference_floor_is_not_risk if {
+	# a real clean set whose own share of ambiguous rows is 7 %, in this version and the last
+	inp := with_floor(0.07, reference_floor(0.068))
+	count(warn) == 0 with input as inp
+	count(deny) == 0 with input as inp
+}
+
+test_the_excess_over_the_floor_is_judged if {
+	some v in deny with input as with_floor(0.17, reference_floor(0.04))
+	v.id == "poisoning.high_risk"
+	v.message == "170 of 1000 rows (17%, 13% beyond the 4% of old/dataset.yaml) look poisoned or mislabelled; the limit is 10%"
+	ids(warn) == {"poisoning.medium_risk"} with input as with_floor(0.11, reference_floor(0.04))
+}
+
+test_a_noisy_reference_excuses_at_most_max_floor if {
+	# a reference with 30 % suspicious rows (itself poisoned) lowers the bar by 5 points, not 30
+	ids(deny) == {"poisoning.high_risk"} with input as with_floor(0.17, reference_floor(0.30))
+	ids(warn) == {"poisoning.medium_risk"} with input as with_floor(0.12, reference_floor(0.30))
+	count(deny) == 0 with input as with_floor(0.17, reference_floor(0.30)) with data.org.poisoning as {"max_floor": 0.1}
+}
+
+test_no_floor_without_a_vouched_reference if {
+	unvouched := {"status": "none", "reason": "the reference's files do not match its lock", "rate": 0.07}
+	ids(warn) == {"poisoning.medium_risk"} with input as with_floor(0.07, unvouched)
+	ids(warn) == {"poisoning.medium_risk"} with input as with_floor(0.07, {"status": "ok", "rate": "0.07"})
+}
+
+test_a_quoted_max_floor_is_denied if {
+	ids(deny) == {"poisoning.bad_threshold"} with input as with_floor(0.02, reference_floor(0.01)) with data.org.poisoning as {"max_floor": "0.5"}
+}
