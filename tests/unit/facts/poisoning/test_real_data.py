@@ -53,3 +53,31 @@ def test_stamps_planted_on_a_real_set_are_named(attack, rate, tmp_path):
     assert attacks.wrong(planted, triggers) == []
     assert all(t["label"] == planted.target for t in triggers)
     assert bench.precision_at_k(planted.poisoned, result.score) >= 0.85
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["arrests", "spam7"])
+def test_a_real_clean_set_is_low_risk_beyond_its_earlier_version(name, tmp_path):
+    """Two random halves of a real clean set as two versions: alone, the new half's own ambiguous rows
+    (about 5-7 % here) read as medium risk; beyond the old half's share (the noise floor) they do not."""
+    import numpy as np
+
+    from gate.facts.collect import floor_of, table_of
+    from gate.facts.files import read_file
+    from gate.facts.poisoning import analyze
+
+    control = SETS[name]
+    frame = real_data.frame(control)
+    order = np.random.default_rng(11).permutation(len(frame))
+    facts = []
+    for part, rows in (("old", order[: len(frame) // 2]), ("new", order[len(frame) // 2:])):
+        path = tmp_path / f"{part}.csv"
+        frame.iloc[rows].to_csv(path, index=False)
+        facts.append(analyze(table_of([read_file(path, path.name, "csv", keep=True)]), control.label,
+                             progress=False).facts)
+    old, new = facts
+    assert new["suspicious_rate"] > 0.05, new["suspicious_rate"]
+    assert "poisoning.medium_risk" in policy_fires(new)
+    floor = floor_of("old/dataset.yaml", old)
+    assert not {"poisoning.medium_risk", "poisoning.high_risk", "poisoning.backdoor_trigger"} & policy_fires(
+        {**new, "floor": floor})
