@@ -91,14 +91,16 @@ def run_scan(path: Path, repo: Repo, label: str | None, text: str | None, featur
         body["drift"] = {**drift(table.frame, ref_table.frame, label, text, features),
                          "reference": [r.path for r in ref_reads]}
         if result.facts.get("status") == "ok":
-            result.facts["floor"] = _floor(ref_descriptor, ref_reads, ref_table, descriptor, label, text, features, repo)
+            result.facts["floor"] = _floor(ref_descriptor, ref_reads, ref_table, descriptor, label, text, features, repo,
+                                           reads, result.facts.get("features") or [])
     if all_scores:
         body["rows"] = every_row(result)
     return body
 
 
 def _floor(ref_descriptor: Descriptor | None, ref_reads: list[FileRead], ref_table, descriptor: Descriptor | None,
-           label: str, text: str | None, features: tuple[str, ...], repo: Repo) -> dict[str, Any]:
+           label: str, text: str | None, features: tuple[str, ...], repo: Repo,
+           scanned: list[FileRead], analysed: list[str]) -> dict[str, Any]:
     """The noise floor `gate check` would use (collect.vouched_floor): only a dataset whose lock vouches
     for its files; loose files give none."""
     from .facts.collect import vouched_floor
@@ -110,9 +112,11 @@ def _floor(ref_descriptor: Descriptor | None, ref_reads: list[FileRead], ref_tab
     ref = build_view(ref_descriptor, repo)
 
     def analyse(tables, key):
-        return analyze(ref_table, label, text, features, source=tables[0].path if len(tables) == 1 else None).facts
+        return analyze(ref_table, label, text, features, source=tables[0].path if len(tables) == 1 else None,
+                       progress=False).facts
 
-    return vouched_floor(ref, {r.path: r for r in ref_reads}, descriptor.path if descriptor else None, analyse)
+    return vouched_floor(ref, {r.path: r for r in ref_reads}, descriptor.path if descriptor else None, label, analyse,
+                         scanned, analysed)
 
 
 def judge(body: dict[str, Any], data_files: tuple[Path, ...], repo: Repo) -> Report:

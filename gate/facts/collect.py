@@ -409,8 +409,10 @@ def poisoning_json(view: DatasetView, settings: Settings, reads: dict[str, FileR
     denies: a sealed part must not escape the analysis). With a ``reference`` in the descriptor, the
     facts carry its ``floor`` (reference_floor)."""
     facts = _poisoning_facts(view, settings, reads, digests, cache, opened)
+    facts = {k: v for k, v in facts.items() if k != "floor"}  # a floor only from this run's reference
     if facts.get("status") == "ok" and view.descriptor.reference:
-        facts = {**facts, "floor": reference_floor(view, settings, cache, reference or _Reference(view))}
+        facts["floor"] = reference_floor(view, settings, cache, reference or _Reference(view), list(reads.values()),
+                                         facts.get("features") or [])
     return facts
 
 
@@ -503,7 +505,12 @@ class _Reference:
         return self._read
 
 
-def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Reference) -> dict[str, Any]:
+FLOOR_MIN_ROWS = 200
+"""A reference of fewer rows gives no floor: its share of suspicious rows says little."""
+
+
+def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Reference,
+                    scanned: list[FileRead], features: list[str]) -> dict[str, Any]:
     """The noise floor of the poisoning risk: the share of suspicious rows in the reference, the version
     already accepted, analysed with this dataset's label, text and features. Real clean data has a share
     of its own (ambiguous rows its features contradict, 0-9 % on real sets), the same in every version;
@@ -512,7 +519,8 @@ def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Re
         ref, reads = reference.get()
     except GateError as exc:
         return {"status": "none", "reason": exc.message}
-    config = _poisoning_config(view.descriptor, settings)  # this dataset's schema over the reference's files
+    # this dataset's schema over the reference's files, read in the reference's own format
+    config = _poisoning_config(view.descriptor, settings, f"floor:{ref.descriptor.schema.format}")
 
     def analyse(tables: list[FileRead], key: str | None) -> dict[str, Any]:
         facts = cache.fact("poisoning", key, config) if cache is not None and key else None
@@ -522,33 +530,68 @@ def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Re
                 cache.store_fact("poisoning", key, config, facts)
         return facts
 
-    return vouched_floor(ref, reads, view.descriptor.path, analyse)
+    return vouched_floor(ref, reads, view.descriptor.path, view.descriptor.schema.label, analyse, scanned, features)
 
 
-def vouched_floor(ref: DatasetView, reads: dict[str, FileRead], own_descriptor: Path | None, analyse) -> dict[str, Any]:
-    """The floor from a reference whose bytes its lock vouches for (`gate check` and `gate scan
-    poisoning`); ``status: none`` (no floor: the policy's absolute limits) when the reference is the
-    dataset itself, is sealed, or any of its files does not match its lock. ``analyse(tables, key)``
-    gives the reference's poisoning facts."""
+def vouched_floor(ref: DatasetView, reads: dict[str, FileRead], own: Path | None, label: str | None, analyse,
+                  scanned: list[FileRead], features: list[str]) -> dict[str, Any]:
+    """The floor from a reference that can vouch for it (`gate check` and `gate scan poisoning`);
+    ``status: none`` (no floor: the policy's absolute limits) unless the reference is another dataset
+    (not this one, no chain of references leading back, none of the ``scanned`` files, outside the
+    directories the dataset search skips), its descriptor names the same label (so that its own check
+    judges it for poisoning), every file of it matches its lock, none is sealed or read with a problem,
+    it has FLOOR_MIN_ROWS rows or more and is itself within the policy's default high limit.
+    ``analyse(tables, key)`` gives the reference's poisoning facts; any failure there is no floor."""
     from .integrity import file_status
     from .view import OK
 
     shown = ref.descriptor.relpath
-    if own_descriptor is not None and ref.descriptor.path.resolve() == Path(own_descriptor).resolve():
-        return {"status": "none", "reason": "the reference is the dataset itself", "reference": shown}
-    if own_descriptor is not None and _leads_back(ref, Path(own_descriptor).resolve()):
+
+    def none(reason: str) -> dict[str, Any]:
+        return {"status": "none", "reason": reason, "reference": shown}
+
+    if own is not None and ref.descriptor.path.resolve() == own.resolve():
+        return none("the reference is the dataset itself")
+    if own is not None and _leads_back(ref, own.resolve()):
         # two versions naming each other would each excuse the other's suspicious rows
-        return {"status": "none", "reason": "the reference's own references lead back to this dataset",
-                "reference": shown}
+        return none("the reference's own references lead back to this dataset")
+    if ref.repo.skipped(ref.descriptor.path):
+        return none("the reference lies where the dataset search does not look")
+    if ref.descriptor.schema.label != label:
+        return none("the reference's descriptor does not name the same label")
     if any(f.sealed for f in ref.files):
-        return {"status": "none", "reason": "the reference has sealed files", "reference": shown}
+        return none("the reference has sealed files")
     digests = {p: (r.sha256, r.size) for p, r in reads.items()}
     if ref.manifest is None or not ref.files or any(file_status(f, digests.get(f.path)) != OK for f in ref.files):
-        return {"status": "none", "reason": "the reference's files do not match its lock", "reference": shown}
-    tables = [r for r in reads.values() if r.outcome is not None and is_table(r.outcome.format)]
+        return none("the reference's files do not match its lock")
+    mine = {(r.sha256, r.size) for r in scanned}
+    if any(d in mine for d in digests.values()):
+        return none("the reference holds a file being analysed")
+    if any(r.outcome is None or r.outcome.problems for r in reads.values()):
+        return none("a file of the reference was not read cleanly")
+    tables = [r for r in reads.values() if is_table(r.outcome.format)]
     if not tables:
-        return {"status": "none", "reason": "the reference has no table", "reference": shown}
-    return floor_of(shown, analyse(tables, _content_key([r.path for r in tables], digests)))
+        return none("the reference has no table")
+    try:
+        facts = analyse(tables, _content_key([r.path for r in tables], digests))
+    except Exception as exc:  # noqa: BLE001 - no floor, never a failed fact; the reason names no data
+        from .. import errors
+
+        if errors.DEBUG or isinstance(exc, MemoryError):
+            raise
+        return none("the reference could not be analysed with this dataset's schema")
+    floor = floor_of(shown, facts)
+    if floor["status"] == "ok" and facts.get("features") != features:
+        return none("the reference's features are not this dataset's")
+    if floor["status"] == "ok" and floor["rows"] < FLOOR_MIN_ROWS:
+        return none(f"the reference has fewer than {FLOOR_MIN_ROWS} rows")
+    if floor["status"] == "ok" and not floor["rate"] <= FLOOR_REFERENCE_LIMIT:
+        return none("the reference is itself above the high-risk limit")
+    return floor
+
+
+FLOOR_REFERENCE_LIMIT = 0.10
+"""A reference more suspicious than this (the policy's default high_rate) gives no floor."""
 
 
 def _leads_back(ref: DatasetView, own: Path, hops: int = 20) -> bool:

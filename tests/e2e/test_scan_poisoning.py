@@ -313,27 +313,35 @@ def _ambiguous(seed: int, rows: int = 1500, copies: int = 0) -> str:
     return "a,b,c,d,label\n" + "\n".join(lines) + "\n"
 
 
+def _version(data_repo, name: str, csv: str, reference: str | None, label: bool = True) -> Path:
+    directory = data_repo(name, lock=False)
+    descriptor = directory / "dataset.yaml"
+    descriptor.write_text(descriptor.read_text() + ("schema:\n  label: label\n" if label else "")
+                          + (f"reference: {reference}\n" if reference else ""))
+    write(directory / "data" / "part-0.csv", csv)
+    assert run_gate("manifest", "update", str(directory), "--repo", str(data_repo.root)).returncode == 0
+    return directory
+
+
+def _judged(directory: Path, root: Path):
+    code, body = run_json("check", str(directory), "--repo", str(root), "--no-cache")
+    [dataset] = body["datasets"]
+    return dataset["facts"]["poisoning"], {v["id"]: v for v in dataset["violations"]}
+
+
 def test_risk_is_judged_beyond_the_reference_versions_own_share(data_repo):
     root = data_repo.root
 
     def version(name: str, csv: str, reference: str | None) -> Path:
-        directory = data_repo(name, lock=False)
-        descriptor = directory / "dataset.yaml"
-        descriptor.write_text(descriptor.read_text() + "schema:\n  label: label\n"
-                              + (f"reference: {reference}\n" if reference else ""))
-        write(directory / "data" / "part-0.csv", csv)
-        assert run_gate("manifest", "update", str(directory), "--repo", str(root)).returncode == 0
-        return directory
+        return _version(data_repo, name, csv, reference)
+
+    def judged(directory: Path):
+        return _judged(directory, root)
 
     v1 = version("v1", _ambiguous(1), None)
     v2 = version("v2", _ambiguous(2), "../v1")
     v3 = version("v3", _ambiguous(3, copies=250), "../v1")
     itself = version("itself", _ambiguous(2), ".")
-
-    def judged(directory: Path):
-        code, body = run_json("check", str(directory), "--repo", str(root), "--no-cache")
-        [dataset] = body["datasets"]
-        return dataset["facts"]["poisoning"], {v["id"]: v for v in dataset["violations"]}
 
     facts1, fired1 = judged(v1)
     assert facts1["suspicious_rate"] > 0.05 and "floor" not in facts1
@@ -378,3 +386,27 @@ def test_risk_is_judged_beyond_the_reference_versions_own_share(data_repo):
     facts2, fired2 = judged(v2)
     assert facts2["floor"]["status"] == "none" and "lock" in facts2["floor"]["reason"]
     assert "poisoning.medium_risk" in fired2
+
+
+def test_no_floor_from_a_reference_that_cannot_vouch_for_one(data_repo):
+    """A pull request can add the reference too: one without the label (its own check never judges it
+    for poisoning), one too small to say anything, one whose table lacks this dataset's columns, one as
+    suspicious as the data it excuses: none gives a floor, and none breaks the facts."""
+    root = data_repo.root
+    references = {
+        "unlabelled": (_ambiguous(1), False, "does not name the same label"),
+        "tiny": (_ambiguous(1, rows=150), True, "fewer than 200 rows"),
+        "other-columns": ("x,label\n" + "".join(f"{i % 7},{i % 2}\n" for i in range(400)), True, "features are not"),
+        "all-conflicts": (_ambiguous(5, rows=400, copies=300), True, "above the high-risk limit"),
+    }
+    for name, (csv, label, reason) in references.items():
+        _version(data_repo, f"ref-{name}", csv, None, label=label)
+        candidate = _version(data_repo, f"new-{name}", _ambiguous(2), f"../ref-{name}")
+        facts, fired = _judged(candidate, root)
+        assert facts["status"] == "ok" and facts["floor"]["status"] == "none", (name, facts.get("floor"))
+        assert reason in facts["floor"]["reason"], (name, facts["floor"])
+        assert "poisoning.medium_risk" in fired, (name, sorted(fired))
+    # a scan of a file against the dataset that holds it
+    proc = run_json("scan", "poisoning", str(candidate / "data" / "part-0.csv"), "--label", "label",
+                    "--reference", str(candidate), "--repo", str(root))[1]
+    assert proc["poisoning"]["floor"]["status"] == "none" and "being analysed" in proc["poisoning"]["floor"]["reason"]

@@ -50,7 +50,7 @@ floor := min([facts.floor.rate, thresholds.max_floor]) if {
 
 excess := facts.suspicious_rate - floor
 
-_beyond := "" if floor == 0 else := sprintf(", %d%% beyond the %d%% of %s", [percent(excess), percent(floor), facts.floor.reference])
+_beyond := "" if floor == 0 else := sprintf(", %d%% beyond the %d%% of %s", [percent(excess), percent(floor), object.get(facts.floor, "reference", "the reference")])
 
 # METADATA
 # title: High poisoning risk

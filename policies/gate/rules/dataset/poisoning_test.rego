@@ -122,3 +122,7 @@ test_no_floor_without_a_vouched_reference if {
 test_a_quoted_max_floor_is_denied if {
 	ids(deny) == {"poisoning.bad_threshold"} with input as with_floor(0.02, reference_floor(0.01)) with data.org.poisoning as {"max_floor": "0.5"}
 }
+
+test_a_floor_without_its_reference_still_judges if {
+	ids(deny) == {"poisoning.high_risk"} with input as with_floor(0.5, {"status": "ok", "rate": 0.01})
+}
