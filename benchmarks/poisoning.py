@@ -18,7 +18,9 @@ time of `gate scan poisoning` on a 20,000 x 20 CSV.
 Run: python benchmarks/poisoning.py [--quick] [--real]   (--real: only the real clean sets and the attacks of
 benchmarks/attacks.py on real sets, gate beside cleanlab alone and IsolationForest alone; --scale: the
 1,000,000 x 50 memory run alone; --speed: 200,000 x 30 and 1,000,000 x 50 beside cleanlab with
-gradient boosting alone, time and AUROC)
+gradient boosting alone, time and AUROC; --floor: the noise floor, every real clean set as two versions,
+the new half judged alone and beyond the old half's share of suspicious rows, clean and with 5 % and
+10 % random flips)
 """
 
 from __future__ import annotations
