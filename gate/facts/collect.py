@@ -40,6 +40,8 @@ class Settings:
     """The key PII fingerprints are made with."""
     base_version: dict[str, int] = field(default_factory=dict)
     """Lock path -> the highest version signed at the base revision (`--changed-since`)."""
+    base_commit: str | None = None
+    """That base revision: a reference gives a noise floor only if its lock is the one it has there."""
 
 
 @dataclass
@@ -519,6 +521,10 @@ def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Re
         ref, reads = reference.get()
     except GateError as exc:
         return {"status": "none", "reason": exc.message}
+    if settings.base_commit and not _lock_at_base(ref, settings.base_commit):
+        # a reference added or changed by the change under review would excuse its own rows
+        return {"status": "none", "reason": "the reference's lock is not the one at the merge base",
+                "reference": ref.descriptor.relpath}
     # this dataset's schema over the reference's files, read in the reference's own format
     config = _poisoning_config(view.descriptor, settings, f"floor:{ref.descriptor.schema.format}")
 
@@ -592,6 +598,17 @@ def vouched_floor(ref: DatasetView, reads: dict[str, FileRead], own: Path | None
 
 FLOOR_REFERENCE_LIMIT = 0.10
 """A reference more suspicious than this (the policy's default high_rate) gives no floor."""
+
+
+def _lock_at_base(ref: DatasetView, base: str) -> bool:
+    """Whether the reference's lock is, byte for byte, the one at the merge base ``base``."""
+    from ..repo import git
+
+    try:
+        current = ref.descriptor.manifest_path.read_bytes()
+    except OSError:
+        return False
+    return git(ref.repo.root, "show", f"{base}:./{ref.lock_path}", check=False, binary=True) == current
 
 
 def _leads_back(ref: DatasetView, own: Path, hops: int = 20) -> bool:

@@ -8,9 +8,9 @@ from pathlib import Path
 from ..errors import GateError
 
 
-def changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]:
-    """Datasets owning a file changed between the merge base with ``ref`` and the working tree, and
-    for each the highest version its lock was signed at in the merge base."""
+def changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int], str]:
+    """Datasets owning a file changed between the merge base with ``ref`` and the working tree, for
+    each the highest version its lock was signed at in the merge base, and the merge base."""
     from ..custody.signing import signed_versions
     from ..model.descriptor import MANIFEST_NAME, load_manifest
     from ..repo import GitError, Repo, git, safe_ref
@@ -36,4 +36,4 @@ def changed_datasets(root: Path, ref: str) -> tuple[list[Path], dict[str, int]]:
             continue
         if signed:
             versions[lock_rel] = max(signed)
-    return owners, versions
+    return owners, versions, base

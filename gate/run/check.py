@@ -24,16 +24,18 @@ def dataset_input(descriptor: Descriptor, facts: dict[str, Any], context: dict[s
 
 
 def dataset_facts(descriptor: Descriptor, repo: Repo, session: Session, cache=None, *, keep: bool = False,
-                  base_version: dict[str, int] | None = None):
+                  base_version: dict[str, int] | None = None, base_commit: str | None = None):
     """The dataset view and every fact of it (see gate.facts.collect)."""
     from ..facts.collect import collect
     from ..facts.view import build_view
 
-    return collect(build_view(descriptor, repo), session.settings(base_version, repo.root), cache, keep=keep)
+    return collect(build_view(descriptor, repo), session.settings(base_version, repo.root, base_commit), cache,
+                   keep=keep)
 
 
 def dataset_documents(paths: list[Path], options: Options, session: Session, failures: list[GateFailure],
-                      notices: list[str] | None = None, base_version: dict[str, int] | None = None):
+                      notices: list[str] | None = None, base_version: dict[str, int] | None = None,
+                      base_commit: str | None = None):
     """(descriptor, shown path, input document) for every readable dataset under ``paths``; what
     cannot be read is added to ``failures``. The facts are computed here (cached by content)."""
     repo = repo_for(paths, options)
@@ -51,7 +53,8 @@ def dataset_documents(paths: list[Path], options: Options, session: Session, fai
             try:
                 descriptor = load_descriptor(path, repo)
                 index.check_unique(descriptor)
-                facts = dataset_facts(descriptor, repo, session, cache, base_version=base_version).facts
+                facts = dataset_facts(descriptor, repo, session, cache, base_version=base_version,
+                                      base_commit=base_commit).facts
             except EngineError as exc:
                 failures.append(GateFailure(shown, f"{shown}: {exc}"))
                 continue
@@ -66,9 +69,10 @@ def dataset_documents(paths: list[Path], options: Options, session: Session, fai
 
 def check_paths(paths: list[Path], options: Options, session: Session | None = None,
                 record: Path | None = None, explain: bool = False,
-                base_version: dict[str, int] | None = None) -> Verdict:
+                base_version: dict[str, int] | None = None, base_commit: str | None = None) -> Verdict:
     """Decide every dataset under ``paths`` (saving each input document under ``record``);
-    ``base_version``: lock path -> version signed at the base revision (rollback check)."""
+    ``base_version``: lock path -> version signed at the base revision (rollback check);
+    ``base_commit``: that revision (a reference gives a noise floor only as it was there)."""
     own = session is None
     session = session or Session.open(options)
     try:
@@ -77,7 +81,7 @@ def check_paths(paths: list[Path], options: Options, session: Session | None = N
         notices: list[str] = []
         add_explanations = explainer(session, explain)
         for descriptor, shown, document in dataset_documents(paths, options, session, failures, notices,
-                                                             base_version):
+                                                             base_version, base_commit):
             try:
                 decision = session.decide(DATASET_ENTRYPOINT, document)
             except GateError as exc:

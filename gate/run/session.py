@@ -183,7 +183,8 @@ class Session:
             raise GateError(f"{what}: a pinned decision time (--now / now=) is refused; the policy data does not "
                             "allow it (org.time.allow_pinned)")
 
-    def settings(self, base_version: dict[str, int] | None = None, repo_root: Path | None = None):
+    def settings(self, base_version: dict[str, int] | None = None, repo_root: Path | None = None,
+                 base_commit: str | None = None):
         """What facts depend on besides the data (signers, the fingerprint key, base versions)."""
         from ..facts.collect import Settings
         from ..facts.pii.marks import load_key
@@ -191,7 +192,7 @@ class Session:
         if not hasattr(self, "_fingerprint_key"):
             self._fingerprint_key = load_key(repo_root)
         return Settings(signers=self.signers, fingerprint_key=self._fingerprint_key,
-                        base_version=dict(base_version or {}))
+                        base_version=dict(base_version or {}), base_commit=base_commit)
 
     @property
     def signers(self) -> dict[str, dict[str, Any]]:

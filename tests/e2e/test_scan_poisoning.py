@@ -410,3 +410,36 @@ def test_no_floor_from_a_reference_that_cannot_vouch_for_one(data_repo):
     proc = run_json("scan", "poisoning", str(candidate / "data" / "part-0.csv"), "--label", "label",
                     "--reference", str(candidate), "--repo", str(root))[1]
     assert proc["poisoning"]["floor"]["status"] == "none" and "being analysed" in proc["poisoning"]["floor"]["reason"]
+
+
+def test_with_changed_since_the_floor_comes_only_from_a_reference_as_it_was_at_the_merge_base(data_repo):
+    import subprocess
+
+    root = data_repo.root
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+    def commit(message: str) -> None:
+        subprocess.run(["git", "-C", str(root), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(root), "commit", "-qm", message], check=True, env=env)
+
+    _version(data_repo, "v1", _ambiguous(1), None)
+    commit("base")
+    subprocess.run(["git", "-C", str(root), "branch", "base"], check=True)
+    # the change under review: a new version beside the accepted one, and a second new version whose
+    # reference the same change adds
+    _version(data_repo, "v2", _ambiguous(2), "../v1")
+    _version(data_repo, "added", _ambiguous(4), None)
+    _version(data_repo, "v2b", _ambiguous(3), "../added")
+    commit("change")
+    code, body = run_json("check", "--changed-since", "base", "--no-cache", cwd=root)
+    floors = {d["id"]: d["facts"]["poisoning"].get("floor") for d in body["datasets"]}
+    assert floors["v2"]["status"] == "ok" and floors["added"] is None
+    assert floors["v2b"]["status"] == "none" and "merge base" in floors["v2b"]["reason"]
+    # the accepted version's lock rewritten by the change: no floor from it either
+    lock = root / "datasets" / "v1" / "dataset.lock"
+    lock.write_text(lock.read_text() + "\n")
+    commit("relock")
+    code, body = run_json("check", "--changed-since", "base", "--no-cache", cwd=root)
+    floors = {d["id"]: d["facts"]["poisoning"].get("floor") for d in body["datasets"]}
+    assert floors["v2"]["status"] == "none" and "merge base" in floors["v2"]["reason"]

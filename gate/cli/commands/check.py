@@ -36,6 +36,7 @@ def run(args) -> int:
     run_options = options(args)
     paths = list(args.paths)
     base_version: dict[str, int] = {}
+    base_commit = None
     if args.all or args.changed_since:
         if paths:
             raise GateError("give PATHs or --all/--changed-since, not both")
@@ -43,9 +44,10 @@ def run(args) -> int:
         from ...run.session import repo_for
 
         repo = repo_for([], run_options)
-        paths, base_version = ([repo.root], {}) if args.all else changed_datasets(repo.root, args.changed_since)
+        paths, base_version, base_commit = (([repo.root], {}, None) if args.all
+                                            else changed_datasets(repo.root, args.changed_since))
         if not paths:
             sys.stderr.write(f"gate: no dataset changed since {args.changed_since}\n")
             return render(Verdict("none", "none", __version__), args)
     return render(check_paths(paths, run_options, record=args.record, explain=args.explain,
-                              base_version=base_version), args)
+                              base_version=base_version, base_commit=base_commit), args)
