@@ -81,3 +81,14 @@ def test_a_real_clean_set_is_low_risk_beyond_its_earlier_version(name, tmp_path)
     floor = floor_of("old/dataset.yaml", old)
     assert not {"poisoning.medium_risk", "poisoning.high_risk", "poisoning.backdoor_trigger"} & policy_fires(
         {**new, "floor": floor})
+
+
+@pytest.mark.slow
+def test_a_one_percent_stamp_on_a_common_value_is_named(tmp_path):
+    """1 % of rows moved to a value 14 % of rows have and relabelled: the value's share of the label
+    barely rises (17.5 % against 15.1 %), yet the label models' doubted rows gather on it (issue 16)."""
+    planted, result = _attacked("churn", attacks.TABULAR["level"], 0.01, 1, tmp_path)
+    triggers = result.facts["triggers"]
+    assert attacks.named(planted, triggers), (planted.value, [t["condition"] for t in triggers])
+    assert attacks.wrong(planted, triggers) == []
+    assert bench.precision_at_k(planted.poisoned, result.score) >= 0.6
