@@ -154,6 +154,7 @@ LEVEL_MAX_SHARE = 0.6     # a common value: any level up to this share of rows
 LEVEL_LIFT = 2.0          # its rows of one label hold this many times the label's share of suspects
 LEVEL_BOTH_WAYS = 0.75    # the other labels' lift in doubt at this share of the label's: both ways
 LEVEL_EVIDENCE = 1e-9     # enrichment x contradiction: the two use related models, so a stricter bar
+LEVEL_MARGIN = 0.02       # ... the doubted share of its rows of the label: twice the rate elsewhere, + this
 
 
 def _level_candidates(features: Features, labels, has, base, k, min_rows, suspects) -> list[_Candidate]:
@@ -231,7 +232,11 @@ def _level_verdict(candidate: _Candidate, verdict):
     contradicted, baseline, rows, _, probability = verdict
     doubted = rows[probability(rows, candidate.label) <= CONFIDENT_NOT]
     p_count = float(binom.sf(len(doubted) - 1, len(rows), min(max(baseline, 0.01), 0.99)))
-    if len(doubted) >= MIN_ROWS and contradicted >= baseline + 0.15 and p_count < 1e-6:
+    # 15 points above the model's rate on the label's other rows, or, where that rate is low, twice it:
+    # the value's natural rows of the label dilute the stamped ones (1 % of rows on a value of 15 % of
+    # them: a tenth of its rows of the label at most)
+    lifted = contradicted >= min(baseline + 0.15, 2 * baseline + LEVEL_MARGIN)
+    if len(doubted) >= MIN_ROWS and lifted and p_count < 1e-6:
         return doubted, p_count
     return None
 

@@ -84,11 +84,15 @@ def test_a_real_clean_set_is_low_risk_beyond_its_earlier_version(name, tmp_path)
 
 
 @pytest.mark.slow
-def test_a_one_percent_stamp_on_a_common_value_is_named(tmp_path):
-    """1 % of rows moved to a value 14 % of rows have and relabelled: the value's share of the label
-    barely rises (17.5 % against 15.1 %), yet the label models' doubted rows gather on it (issue 16)."""
-    planted, result = _attacked("churn", attacks.TABULAR["level"], 0.01, 1, tmp_path)
+@pytest.mark.parametrize("name,seed,floor", [("churn", 1, 0.6), ("credit_card", 2, 0.8), ("doctor_visits", 2, 0.35)])
+def test_a_one_percent_stamp_on_a_common_value_is_named(name, seed, floor, tmp_path):
+    """1 % of rows moved to a value 14-20 % of rows have and relabelled (issue 16). The value's share
+    of the label barely rises (churn: 17.5 % against 15.1 %), yet the label models' doubted rows
+    gather on it; the model without the feature doubts few of the value's rows of the label (the
+    natural ones dilute the stamped: doctor_visits 5.8 %), but far more than its 0.2 % elsewhere.
+    Measured P@k: 0.72, 0.92, 0.44."""
+    planted, result = _attacked(name, attacks.TABULAR["level"], 0.01, seed, tmp_path)
     triggers = result.facts["triggers"]
     assert attacks.named(planted, triggers), (planted.value, [t["condition"] for t in triggers])
     assert attacks.wrong(planted, triggers) == []
-    assert bench.precision_at_k(planted.poisoned, result.score) >= 0.6
+    assert bench.precision_at_k(planted.poisoned, result.score) >= floor
