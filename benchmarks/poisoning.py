@@ -305,7 +305,7 @@ def real_controls(directory) -> list[dict]:
     from attacks import _cleanlab_flags
 
     rows = []
-    for control in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH:
+    for control in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH + real_data.LATER:
         started = time.perf_counter()
         result = real_data.analyze(control, directory)
         facts = result.facts
