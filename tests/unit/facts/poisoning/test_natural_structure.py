@@ -63,3 +63,34 @@ def test_identical_rows_of_coarse_data_are_people_but_relabelled_copies_are_flag
     facts = _run(pd.concat([fine, copies], ignore_index=True))
     assert facts["methods"]["duplicate_conflicts"]["natural_collisions"] is False
     assert facts["flagged_by_method"]["duplicate_conflict"] >= 40, facts["flagged_by_method"]
+
+
+def _spells(seed: int, n: int = 3000) -> pd.DataFrame:
+    """How a spell of unemployment ends, one-hot (real data: Ecdat's UnempDur): the label is one of the
+    indicators, the others are features; the way it ends depends a little on the other features."""
+    rng = np.random.default_rng(seed)
+    age, wage, tenure = rng.normal(35, 10, n), rng.normal(6, 0.5, n), rng.exponential(4, n)
+    weights = np.stack([np.exp(0.03 * (age - 35)), np.exp(0.8 * (wage - 6)), np.ones(n), np.exp(0.05 * tenure)], 1)
+    end = np.array([rng.choice(4, p=w / w.sum()) for w in weights])
+    frame = pd.DataFrame({"age": age.round(1), "wage": wage.round(3), "tenure": tenure.round(1)})
+    for way in (1, 2, 3):
+        frame[f"ended_{way}"] = (end == way).astype(int)
+    frame["label"] = (end == 0).astype(int)
+    return frame
+
+
+def test_an_indicator_of_a_one_hot_group_the_label_belongs_to_is_not_a_trigger_but_a_stamp_is():
+    clean = _spells(21)
+    assert _run(clean)["triggers"] == []
+    # a stamp on a two-valued feature outside the group: rows of label 0 given flag = 1 and relabelled 1
+    rng = np.random.default_rng(22)
+    stamped = clean.copy()
+    stamped["flag"] = rng.choice([0, 1], len(stamped), p=[0.7, 0.3])
+    stamped.loc[stamped["flag"] == 1, "flag"] = 0
+    rows = rng.choice(np.flatnonzero(stamped["label"].to_numpy() == 0), 60, replace=False)
+    stamped.loc[rows, "flag"] = 1
+    stamped.loc[rows, "label"] = 1
+    # (the relabelled rows keep their own indicator: the group is no longer exclusive, and its members
+    # that lost rows to the stamp are named beside it)
+    triggers = _run(stamped)["triggers"]
+    assert "flag = 1" in [t["condition"] for t in triggers], triggers

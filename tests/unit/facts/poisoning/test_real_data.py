@@ -19,11 +19,11 @@ import real_data  # noqa: E402
 from poisoning_corpus import bench, policy_fires  # noqa: E402
 
 os.environ.setdefault("GATE_NER", "off")
-SETS = {c.name: c for c in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH}
+SETS = {c.name: c for c in real_data.CONTROLS + real_data.HELD_OUT + real_data.FRESH + real_data.LATER}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["churn", "credit_card", "arrests"])
+@pytest.mark.parametrize("name", ["churn", "credit_card", "arrests", "unemp_dur"])  # unemp_dur: one-hot indicators
 def test_real_clean_sets_name_no_trigger_and_flag_little(name, tmp_path):
     facts = real_data.analyze(SETS[name], tmp_path).facts
     assert facts["triggers"] == [], [t["condition"] for t in facts["triggers"]]
