@@ -509,6 +509,8 @@ class _Reference:
 
 FLOOR_MIN_ROWS = 200
 """A reference of fewer rows gives no floor: its share of suspicious rows says little."""
+FLOOR_REFERENCE_LIMIT = 0.10
+"""A reference more suspicious than this (the policy's default high_rate) gives no floor."""
 
 
 def reference_floor(view: DatasetView, settings: Settings, cache, reference: _Reference,
@@ -587,17 +589,15 @@ def vouched_floor(ref: DatasetView, reads: dict[str, FileRead], own: Path | None
             raise
         return none("the reference could not be analysed with this dataset's schema")
     floor = floor_of(shown, facts)
-    if floor["status"] == "ok" and facts.get("features") != features:
+    if floor["status"] != "ok":
+        return floor
+    if facts.get("features") != features:
         return none("the reference's features are not this dataset's")
-    if floor["status"] == "ok" and floor["rows"] < FLOOR_MIN_ROWS:
+    if floor["rows"] < FLOOR_MIN_ROWS:
         return none(f"the reference has fewer than {FLOOR_MIN_ROWS} rows")
-    if floor["status"] == "ok" and not floor["rate"] <= FLOOR_REFERENCE_LIMIT:
+    if not floor["rate"] <= FLOOR_REFERENCE_LIMIT:
         return none("the reference is itself above the high-risk limit")
     return floor
-
-
-FLOOR_REFERENCE_LIMIT = 0.10
-"""A reference more suspicious than this (the policy's default high_rate) gives no floor."""
 
 
 def _lock_at_base(ref: DatasetView, base: str) -> bool:
